@@ -1,0 +1,49 @@
+# nianbao — two commands do all the set-up on a fresh Debian machine with Python 3.11:
+#   make report   set up what is missing, then build every report in params/
+#   make test     set up what is missing, then run the whole test suite
+# Both are safe to rerun: each step runs only when its inputs changed.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.nianbao-installed
+
+.PHONY: report test setup setup-test system-report system-test lint clean help
+
+help:
+	@echo "make report  - build every agency-year in params/ into build/"
+	@echo "make test    - run the test suite"
+	@echo "make lint    - ruff"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# Reinstall when the dependencies change; register the venv's Jupyter kernel "nianbao".
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name nianbao --display-name "Python 3 (nianbao)" >/dev/null
+	touch $@
+
+system-report:
+	@bash scripts/system-deps.sh report
+
+system-test:
+	@bash scripts/system-deps.sh test
+
+setup: system-report $(STAMP)
+
+setup-test: system-test $(STAMP)
+
+report: setup
+	$(BIN)/nianbao build params
+
+test: setup-test
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+clean:
+	rm -rf build

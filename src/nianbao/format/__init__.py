@@ -1,0 +1,50 @@
+"""The national formats, as data. ``get_format("2021")`` returns the typed 2021 revision.
+
+A format version is a YAML file ``v<version>.yaml`` in this folder; adding the 2019 format means
+adding its data file, not new code paths.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from .spec import Block, CellKind, Field, Format, HeaderCell, Node, Record, Rule, Section, Table
+
+__all__ = [
+    "DEFAULT_FORMAT",
+    "Block",
+    "CellKind",
+    "Field",
+    "Format",
+    "HeaderCell",
+    "Node",
+    "Record",
+    "Rule",
+    "Section",
+    "Table",
+    "available_formats",
+    "get_format",
+]
+
+DEFAULT_FORMAT = "2021"
+
+
+def available_formats() -> list[str]:
+    """Format versions that have a data file, oldest first."""
+    names = (p.name for p in resources.files(__package__).iterdir())
+    return sorted(n[1:-5] for n in names if n.startswith("v") and n.endswith(".yaml"))
+
+
+@cache
+def get_format(version: str = DEFAULT_FORMAT) -> Format:
+    """The typed national format ``version``; KeyError names the versions there are."""
+    version = str(version)
+    if version not in available_formats():
+        raise KeyError(f"未知的格式版本 {version!r}；可用：{', '.join(available_formats())}")
+    text = resources.files(__package__).joinpath(f"v{version}.yaml").read_text(encoding="utf-8")
+    from .spec import build_format
+
+    return build_format(yaml.safe_load(text))

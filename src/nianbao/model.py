@@ -1,0 +1,175 @@
+"""The params schema of one agency-year (pydantic). YAML is its file format; see ``params.py``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .format import DEFAULT_FORMAT, Format, available_formats, get_format
+from .values import TableValues, parse_tables
+
+AGENCY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+CHINESE_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Agency(Strict):
+    id: Annotated[str, Field(description="ASCII id, safe as a folder name: a-z 0-9 - _")]
+    name: Annotated[str, Field(min_length=2, description="机关名称, as it signs the report")]
+
+    @field_validator("id")
+    @classmethod
+    def _safe_id(cls, v: str) -> str:
+        if not AGENCY_ID.match(v):
+            raise ValueError(
+                f"机关代码 {v!r} 不可用作目录名：只能用小写英文字母、数字、- 和 _（不含 / 或 ..），且以字母或数字开头"
+            )
+        return v
+
+
+class Subhead(Strict):
+    """A sub-head inside a narrative section, such as （一）主动公开情况."""
+
+    subhead: Annotated[str, Field(min_length=1)]
+
+
+Block = Annotated[str, Field(min_length=1)] | Subhead
+
+
+class Source(Strict):
+    """Where the params came from, and how the source deviated from the format (kept for lint)."""
+
+    file: str | None = None
+    headings: dict[str, str] = {}
+
+
+def parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        m = CHINESE_DATE.match(value)
+        if m:
+            return dt.date(*(int(g) for g in m.groups()))
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"日期应写作 “2024年1月12日” 或 “2024-01-12”，实际为 {value!r}")
+
+
+class AgencyYear(Strict):
+    """One agency's annual report for one year: metadata, narrative and the three tables."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, arbitrary_types_allowed=True)
+
+    agency: Agency
+    year: Annotated[int, Field(strict=True, ge=2000, le=2100)]
+    format: str = DEFAULT_FORMAT
+    title: str | None = None
+    issued: dt.date
+    preface: list[Annotated[str, Field(min_length=1)]]
+    sections: dict[str, list[Block]]
+    tables: TableValues
+    signature: Annotated[str, Field(min_length=1)]
+    source: Source | None = None
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _known_format(cls, v: Any) -> str:
+        v = str(v)
+        if v not in available_formats():
+            raise ValueError(f"未知的格式版本 {v!r}；可用：{', '.join(available_formats())}")
+        return v
+
+    @field_validator("issued", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> dt.date:
+        return parse_date(v)
+
+    @field_validator("preface", mode="before")
+    @classmethod
+    def _one_paragraph(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("tables", mode="before")
+    @classmethod
+    def _tables(cls, v: Any, info: Any) -> TableValues:
+        if isinstance(v, TableValues):
+            return v
+        return parse_tables(v, get_format(info.data.get("format", DEFAULT_FORMAT)))
+
+    @field_validator("sections")
+    @classmethod
+    def _sections(cls, v: dict[str, list[Any]], info: Any) -> dict[str, list[Any]]:
+        fmt = get_format(info.data.get("format", DEFAULT_FORMAT))
+        known = {s.key: s for s in fmt.sections}
+        unknown = [k for k in v if k not in known]
+        if unknown:
+            expected = "、".join(f"{s.key}（{s.heading}）" for s in fmt.sections)
+            raise ValueError(f"未知的部分 {', '.join(map(repr, unknown))}；应为：{expected}")
+        missing = [s.heading for s in fmt.sections if s.table is None and not v.get(s.key)]
+        if missing:
+            raise ValueError(f"缺少以下部分的正文：{'、'.join(missing)}")
+        return v
+
+    @model_validator(mode="after")
+    def _year_fits_format(self) -> AgencyYear:
+        fmt = self.fmt
+        if self.year < fmt.first_year:
+            raise ValueError(
+                f"{self.year}年度报告不适用{fmt.name}（自{fmt.first_year}年度起适用）；"
+                f"可用格式：{', '.join(available_formats())}"
+            )
+        return self
+
+    @property
+    def fmt(self) -> Format:
+        return get_format(self.format)
+
+    @property
+    def display_title(self) -> str:
+        return self.title or f"{self.agency.name}{self.year}年{self.fmt.title_suffix}"
+
+    @property
+    def title_lines(self) -> list[str]:
+        """The title as customarily set: agency and year, then the format's title, on two lines."""
+        title, suffix = self.display_title, self.fmt.title_suffix
+        if title.endswith(suffix) and title != suffix:
+            return [title[: -len(suffix)], suffix]
+        return [title]
+
+    @property
+    def issued_text(self) -> str:
+        return f"{self.issued.year}年{self.issued.month}月{self.issued.day}日"
+
+    def narrative(self, section_key: str) -> list[str | Subhead]:
+        return list(self.sections.get(section_key, []))
+
+    def to_params(self) -> dict[str, Any]:
+        """The YAML-ready form of this agency-year (inverse of params.load_params)."""
+        data = self.model_dump(mode="python", exclude_none=True, exclude={"tables", "issued", "source"})
+        data["issued"] = self.issued_text
+        data["tables"] = self.tables.to_params()
+        if self.source is not None:
+            data["source"] = self.source.model_dump(exclude_none=True, exclude_defaults=True)
+        ordered = [
+            "agency",
+            "year",
+            "format",
+            "title",
+            "issued",
+            "preface",
+            "sections",
+            "tables",
+            "signature",
+            "source",
+        ]
+        return {k: data[k] for k in ordered if k in data}
