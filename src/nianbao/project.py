@@ -21,6 +21,11 @@ class Project:
         return self.root / "params"
 
     @property
+    def expectations_dir(self) -> Path:
+        """The committed Great Expectations suites (``nianbao expectations`` writes them)."""
+        return self.root / "expectations"
+
+    @property
     def build_dir(self) -> Path:
         return self.root / "build"
 
