@@ -6,7 +6,8 @@ exactly these outputs (no code, no prompts), in notebook order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import html
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from . import render, tables
+from .findings import Finding
 from .model import AgencyYear
 from .params import from_mapping, load_params
 
@@ -84,3 +86,33 @@ def show_section(params: AgencyYear, key: str, frames: Mapping[str, pd.DataFrame
 
 def show_signature(params: AgencyYear) -> None:
     _show(render.signature(params), "signature", params)
+
+
+def show_findings(
+    params: AgencyYear,
+    findings: Sequence[Finding | Mapping[str, Any]] | None = None,
+    params_file: str | Path | None = None,
+) -> None:
+    """The 校验结果 part (review copy only): findings linked to their cells, failing cells highlighted.
+
+    ``findings`` is what the parent process computed and papermill passed in (``nianbao run``/``build``);
+    when it is None (the notebook run on its own, e.g. in JupyterLab) Great Expectations runs here,
+    with the previous year's params file beside ``params_file`` when there is one.
+    """
+    from .findings import coerce
+
+    if findings is None:
+        from .params import ParamsError
+        from .validate import expectations_dir, previous_year, validate_one
+
+        previous, path = None, resolve(params_file) if params_file else None
+        if path is not None:
+            try:
+                previous = previous_year(path)
+            except ParamsError as err:  # last year's file is broken: validate this year alone, say so
+                display(HTML(f"<p>{html.escape(str(err))}</p>"))
+        suites_dir = expectations_dir(path.resolve().parent if path else None)
+        found = validate_one(params, previous, suites_dir=suites_dir)
+    else:
+        found = coerce(findings)
+    _show(render.findings(params, found), "validation", params)
