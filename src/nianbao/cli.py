@@ -93,3 +93,91 @@ def build(
     failed = sum(not r.ok for r in results)
     console.print(f"{len(results) - failed} built, {failed} failed")
     raise typer.Exit(2 if failed else 0)
+
+
+SEVERITY_STYLE = {"error": "[bold red]错误[/]", "warning": "[yellow]警告[/]"}
+STATUS_TEXT = {"failed": "不符", "not_evaluated": "无法校验", "blank": "空白"}
+
+
+@app.command()
+def validate(
+    params_files: Annotated[
+        list[Path], typer.Argument(help="params/<agency-id>/<year>.yaml files", metavar="PARAMS...")
+    ],
+) -> None:
+    """Check agency-years against the format's rules (Great Expectations); print the findings.
+
+    Exit status: 0 when no error-severity finding, 1 when there is one, 2 when a params file is unusable.
+    All files are validated in one Great Expectations run, with their previous years when present.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    from .validate import ValidationFailed, validate_files
+
+    try:
+        results = validate_files(params_files)
+    except ValidationFailed as err:
+        err_console.print("[red]校验无法进行：[/]", end="")
+        err_console.print(str(err), markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    bad = errors = 0
+    for path, fv in results.items():
+        if fv.error is not None:
+            bad += 1
+            err_console.print("[red]✗[/]", end=" ")
+            err_console.print(str(fv.error), markup=False, soft_wrap=True)
+            continue
+        assert fv.params is not None and fv.findings is not None
+        if fv.previous_error is not None:
+            err_console.print("[yellow]上年度参数文件有误，跨年度规则未校验：[/]")
+            err_console.print(str(fv.previous_error), markup=False, soft_wrap=True)
+        findings = fv.findings
+        n_err = sum(f.is_error for f in findings)
+        errors += n_err
+        head = Text(f"{path}  {fv.params.display_title}")
+        if not findings:
+            console.print("[green]✓[/]", Text(f"{path}  {fv.params.display_title}：未发现问题"))
+            continue
+        table = Table(title=head, title_justify="left", show_lines=True, expand=True)
+        table.add_column("级别", no_wrap=True)
+        table.add_column("规则", no_wrap=True)
+        table.add_column("结果", no_wrap=True)
+        table.add_column("说明", overflow="fold", ratio=3)
+        table.add_column("位置", overflow="fold", ratio=1, min_width=14)
+        for f in findings:
+            cells = (f.cells[0] if f.cells else "") + (f"\n等{len(f.cells)}格" if len(f.cells) > 1 else "")
+            if not cells and f.section:
+                cells = fv.params.fmt.section(f.section).heading
+            table.add_row(
+                SEVERITY_STYLE[f.severity], Text(f.rule_id), STATUS_TEXT[f.status], Text(f.message), Text(cells)
+            )
+        console.print(table)
+        console.print(f"错误 {n_err} 项，警告 {len(findings) - n_err} 项\n")
+    raise typer.Exit(2 if bad else (1 if errors else 0))
+
+
+@app.command()
+def expectations(
+    check: Annotated[
+        bool, typer.Option("--check", help="Only compare: exit 1 if expectations/ differs from the format's rules.")
+    ] = False,
+) -> None:
+    """Generate the Great Expectations suites in expectations/ from the national format's rules."""
+    from .format import available_formats, get_format
+    from .project import find_project
+    from .suites import stale, write
+
+    folder = find_project().expectations_dir
+    if check:
+        changed = [f"{folder / name}" for v in available_formats() for name in stale(folder, get_format(v))]
+        for name in changed:
+            err_console.print(f"[red]与格式不一致或缺失[/]：{name}")
+        if changed:
+            err_console.print("请运行 `nianbao expectations` 重新生成。")
+            raise typer.Exit(1)
+        console.print(f"[green]✓[/] {folder} 与格式规则一致")
+        raise typer.Exit(0)
+    for v in available_formats():
+        for path in write(folder, get_format(v)):
+            console.print(f"wrote {path}")
