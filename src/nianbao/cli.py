@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 
@@ -16,8 +17,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _version(value: bool) -> None:
@@ -62,7 +63,7 @@ def run(
             console.print(f"[green]✓[/] {path} → {result.out_dir} ({result.seconds:.1f} s)")
         else:
             failed += 1
-            err_console.print(f"[red]✗[/] {path} [{result.step}]\n{result.message}")
+            err_console.print(f"[red]✗[/] {escape(str(path))} \\[{result.step}]\n{escape(result.message)}")
     raise typer.Exit(1 if failed else 0)
 
 
@@ -89,7 +90,7 @@ def build(
         if r.ok:
             console.print(f"[green]built[/]  {r.params_file} → {r.out_dir}")
         else:
-            console.print(f"[red]failed[/] {r.params_file} [{r.step}]\n{r.message}")
+            console.print(f"[red]failed[/] {escape(str(r.params_file))} \\[{r.step}]\n{escape(r.message)}")
     failed = sum(not r.ok for r in results)
     console.print(f"{len(results) - failed} built, {failed} failed")
     raise typer.Exit(2 if failed else 0)
