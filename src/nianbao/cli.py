@@ -36,17 +36,6 @@ def main(
     """Build Government Information Disclosure Annual Reports from params files."""
 
 
-def discover(paths: list[Path]) -> list[Path]:
-    """Params files under ``paths``: params/<agency-id>/<year>.yaml (files are taken as given)."""
-    found: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            found += sorted(q for q in p.rglob("*.yaml") if q.stem.isdigit())
-        else:
-            found.append(p)
-    return found
-
-
 @app.command()
 def run(
     params_files: Annotated[
@@ -70,27 +59,66 @@ def run(
 @app.command()
 def build(
     paths: Annotated[list[Path] | None, typer.Argument(help="params folders or files (default: params/)")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="parallel workers (default: all cores)")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="rebuild every report, current or not")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="exit 1 when any error-severity finding exists")] = False,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786")
+    ] = None,
 ) -> None:
-    """Build every agency-year found under PATHS; one failure never stops the others (exit 2 if any failed)."""
-    from rich.progress import Progress
+    """Build every agency-year under PATHS into build/, skipping current reports, and write build/index.html.
 
-    from .runner import run_one
+    Exit codes: 0 all built; 2 some agency-year could not be built; 1 (with --strict) error findings exist.
+    """
+    import os
 
-    files = discover(paths or [Path("params")])
-    if not files:
-        err_console.print("没有找到参数文件（params/<agency-id>/<year>.yaml）")
-        raise typer.Exit(2)
-    results = []
-    with Progress(console=err_console, transient=True) as progress:
-        task = progress.add_task("building", total=len(files))
-        for path in files:
-            results.append(run_one(path))
-            progress.advance(task)
-    for r in results:
-        if r.ok:
-            console.print(f"[green]built[/]  {r.params_file} → {r.out_dir}")
-        else:
-            console.print(f"[red]failed[/] {escape(str(r.params_file))} \\[{r.step}]\n{escape(r.message)}")
-    failed = sum(not r.ok for r in results)
-    console.print(f"{len(results) - failed} built, {failed} failed")
-    raise typer.Exit(2 if failed else 0)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .build import build as run_build
+    from .project import find_project
+
+    project = find_project()
+    counts = {"built": 0, "skipped": 0, "failed": 0}
+    progress = Progress(
+        TextColumn("[bold]年报[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("built {task.fields[built]} · skipped {task.fields[skipped]} · failed {task.fields[failed]}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+    task = progress.add_task("build", total=None, **counts)
+
+    def on_result(kind: str, state: dict) -> None:
+        counts[kind] += 1
+        progress.update(task, advance=1, **counts)
+
+    with progress:
+        summary = run_build(
+            project,
+            paths or [project.params_dir],
+            jobs=jobs or os.cpu_count() or 1,
+            force=force,
+            scheduler=scheduler,
+            on_plan=lambda n: progress.update(task, total=n),
+            on_result=on_result,
+        )
+    _print_summary(summary)
+    raise typer.Exit(summary.exit_code(strict))
+
+
+def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    if summary.failing:
+        table = Table(title="生成失败", show_lines=True)
+        for col in ("参数文件", "步骤", "原因"):
+            table.add_column(col, overflow="fold")
+        for s in summary.failing:
+            table.add_row(escape(s["params_file"]), s.get("step", ""), escape(s.get("message", "")))
+        console.print(table)
+    console.print(
+        f"built {len(summary.built)}, skipped {len(summary.skipped)}, failed {len(summary.failing)}, "
+        f"removed {len(summary.removed)}; findings: {summary.errors} errors → build/index.html"
+    )

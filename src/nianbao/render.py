@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 @cache
 def environment() -> jinja2.Environment:
-    root = resources.files("nianbao") / "templates" / "report"
+    root = resources.files("nianbao") / "templates"
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(root)),
         autoescape=True,
@@ -29,7 +29,7 @@ def environment() -> jinja2.Environment:
 
 def front(params: AgencyYear) -> str:
     """Title and opening paragraph(s)."""
-    return environment().get_template("front.html.j2").render(p=params)
+    return environment().get_template("report/front.html.j2").render(p=params)
 
 
 def section(params: AgencyYear, key: str, table_html: str = "") -> str:
@@ -37,10 +37,10 @@ def section(params: AgencyYear, key: str, table_html: str = "") -> str:
     sec = params.fmt.section(key)
     return (
         environment()
-        .get_template("section.html.j2")
+        .get_template("report/section.html.j2")
         .render(section=sec, blocks=params.narrative(key), table_html=table_html)
     )
 
 
 def signature(params: AgencyYear) -> str:
-    return environment().get_template("signature.html.j2").render(p=params)
+    return environment().get_template("report/signature.html.j2").render(p=params)
