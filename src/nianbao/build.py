@@ -206,7 +206,7 @@ def _build_stale(
     checked: dict[str, tuple[Entry, Any]] = {}
     for e in stale:
         try:
-            checked[e.rel] = (e, load_params(e.params_file))
+            checked[e.rel] = (e, load_params(e.params_file, name=e.rel))
         except ParamsError as err:
             state = _failed_state(e.rel, "params", str(err), agency_id=e.agency_id, year=e.year, key=e.key)
             _finish_failed(project, e, state)

@@ -18,9 +18,6 @@ from typing import Any
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbformat import v4
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine
-from papermill.utils import merge_kwargs, remove_args
 
 logger = logging.getLogger("papermill")
 
@@ -84,37 +81,54 @@ def shutdown_all() -> None:
 atexit.register(shutdown_all)
 
 
-class WarmKernelEngine(NBClientEngine):
-    """Like papermill's nbclient engine, but in this process's warm kernel."""
+def _engine_class() -> type:
+    # papermill loads its engine entry points while it is itself being imported, so this module
+    # must not import papermill at the top: the class is built on first access (see __getattr__).
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine
+    from papermill.utils import merge_kwargs, remove_args
 
-    @classmethod
-    def execute_managed_notebook(
-        cls,
-        nb_man: Any,
-        kernel_name: str,
-        log_output: bool = False,
-        stdout_file: Any = None,
-        stderr_file: Any = None,
-        start_timeout: int = 60,
-        execution_timeout: int | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        kwargs = remove_args(["input_path"], **kwargs)
-        cwd = kwargs.pop("cwd", None)
-        safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
-        final_kwargs = merge_kwargs(
-            safe_kwargs,
-            timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-            startup_timeout=start_timeout,
-            kernel_name=kernel_name,
-            log=logger,
-            log_output=log_output,
-            stdout_file=stdout_file,
-            stderr_file=stderr_file,
-        )
-        kernel = warm_kernel(kernel_name, cwd, start_timeout)
-        kernel.reset()
-        kernel.runs += 1
-        client = PapermillNotebookClient(nb_man, km=kernel.client.km, **final_kwargs)
-        client.kc = kernel.client.kc
-        return client.execute()
+    class WarmKernelEngine(NBClientEngine):
+        """Like papermill's nbclient engine, but in this process's warm kernel."""
+
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: int = 60,
+            execution_timeout: int | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            kwargs = remove_args(["input_path"], **kwargs)
+            cwd = kwargs.pop("cwd", None)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs,
+                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
+            kernel = warm_kernel(kernel_name, cwd, start_timeout)
+            kernel.reset()
+            kernel.runs += 1
+            client = PapermillNotebookClient(nb_man, km=kernel.client.km, **final_kwargs)
+            client.kc = kernel.client.kc
+            return client.execute()
+
+    return WarmKernelEngine
+
+
+def __getattr__(name: str) -> Any:
+    if name == "WarmKernelEngine":
+        cls = _engine_class()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(name)

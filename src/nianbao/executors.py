@@ -13,7 +13,7 @@ from typing import Protocol
 from .worker import Job, Outcome, run_job
 
 # Modules a pool worker imports once, before it forks per worker (forkserver preload).
-PRELOAD = ["nianbao.worker", "nianbao.publish", "nianbao.engines", "nianbao.notebook", "papermill", "nbconvert"]
+PRELOAD = ["papermill", "nbconvert", "nianbao.worker", "nianbao.publish", "nianbao.engines", "nianbao.notebook"]
 
 
 class Executor(Protocol):
@@ -35,13 +35,22 @@ class InlineExecutor:
         shutdown_all()
 
 
+def _init_worker() -> None:
+    """Shut the worker's warm kernel down when the pool ends the worker (atexit does not run there)."""
+    from multiprocessing.util import Finalize
+
+    from .engines import shutdown_all
+
+    Finalize(None, shutdown_all, exitpriority=10)
+
+
 class LocalExecutor:
     """A pool of worker processes, each with its own warm kernel."""
 
     def __init__(self, workers: int):
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(PRELOAD)
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
 
     def run(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
         futures = {self.pool.submit(run_job, job): job for job in jobs}
@@ -70,7 +79,7 @@ class DaskExecutor:
         jobs = list(jobs)
         futures = self.client.map(run_job, jobs, pure=False)
         by_key = {f.key: job for f, job in zip(futures, jobs, strict=True)}
-        for fut in dask_completed(futures):
+        for fut in dask_completed(futures, loop=self.client.loop):
             try:
                 yield fut.result()
             except Exception as err:

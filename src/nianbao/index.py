@@ -17,7 +17,21 @@ LINKS = (
 )
 
 
+DEFAULTS = {
+    "agency": "",
+    "agency_id": "",
+    "year": None,
+    "status": "failed",
+    "step": "",
+    "message": "",
+    "errors": 0,
+    "warnings": 0,
+    "outputs": [],
+}
+
+
 def render_index(states: list[dict[str, Any]]) -> str:
+    states = [{**DEFAULTS, **s} for s in states]
     rows = sorted(states, key=lambda s: (-int(s.get("year") or 0), s.get("agency_id") or "", s.get("params_file", "")))
     for row in rows:
         base = f"{row.get('year')}/{row.get('agency_id')}/"
