@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -140,7 +141,7 @@ class Assembler:
                 self.report.notes += read.notes
             else:
                 sections[f.section.key] = self._narrative(blocks, f)
-        for key, table in fmt.tables.items():
+        for key in fmt.tables:
             if not any(ref.startswith(f"{key}.") for ref in values):
                 read = read_table(fmt, key, [], al)
                 values.update(read.values)
@@ -234,7 +235,7 @@ class Assembler:
             if block.kind != "table":
                 continue
             for row in block.rows:
-                for cell, nxt in zip(row, row[1:], strict=False):
+                for cell, nxt in itertools.pairwise(row):
                     for key, names in labels.items():
                         if key not in meta and fold(cell.text) in {fold(n) for n in names} and nxt.text:
                             meta[key] = nxt.text

@@ -101,15 +101,20 @@ def compare(found: str, expected: str, aliases: Iterable[str] = ()) -> Match:
         return NO_MATCH
     if f == e:
         return Match(1.0, None)
-    fc, ec = numbering(f)[1], numbering(e)[1]
+    (fn, fc), (en, ec) = numbering(f), numbering(e)
     if fc and fc == ec:
-        return Match(0.97, "numbering")
+        # Same words. A missing or differently styled enumerator is a small deviation; an
+        # enumerator where the format has none suggests another label (（六）其他 vs 其他).
+        extra = bool(fn.text) and (fn.number, fn.style) != (en.number, en.style)
+        return Match(0.7 if extra else 0.97, "numbering")
     for alias in aliases:
         if fc == core(alias) or f == fold(alias):
             return Match(0.95, "alias")
     if not fc or not ec:
         return NO_MATCH
-    ratio = SequenceMatcher(None, fc, ec, autojunk=False).ratio()
+    ratio = max(
+        SequenceMatcher(None, fc, ec, autojunk=False).ratio(), SequenceMatcher(None, f, e, autojunk=False).ratio()
+    )
     short, long_ = sorted((fc, ec), key=len)
     if len(short) >= 4 and short in long_ and len(short) / len(long_) >= 0.4:
         ratio = max(ratio, 0.85 / 0.9)

@@ -42,6 +42,8 @@ class CellIssue:
     value: int | Decimal | None = None
     detail: str = ""
     candidates: tuple[tuple[int, ...], ...] = ()
+    row: str = ""  # the record's location (表三（…）「一、本年新收…」), to group a row's cells when printing
+    column: str = ""  # the field's label
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"ref": self.ref, "where": self.where, "status": self.status}
@@ -56,7 +58,10 @@ class CellIssue:
         return d
 
     def __str__(self) -> str:
-        text = f"{self.where}（{self.ref}）：{CELL_STATUS[self.status]}"
+        return f"{self.where}（{self.ref}）：{self.tail()}"
+
+    def tail(self) -> str:
+        text = CELL_STATUS[self.status]
         if self.found:
             text += f"，原文“{self.found}”"
         if self.detail:
@@ -139,11 +144,11 @@ class ImportReport:
         ]
         for status in CELL_STATUS:
             cells = self.cells_with(status)
-            sections.append((CELL_STATUS[status], [str(c) for c in cells]))
+            sections.append((f"{CELL_STATUS[status]}（{len(cells)} 格）", _grouped(cells)))
         sections.append(("说明", list(self.notes)))
         for title, items in sections:
             if items:
-                out.append(f"  {title}（{len(items)}）：")
+                out.append(f"  {title}：" if title.endswith("格）") else f"  {title}（{len(items)}）：")
                 out += [f"    - {item}" for item in items]
         if len(out) == 1 + len(self.errors):
             out.append("  与格式完全一致，没有需要说明的问题。")
@@ -151,3 +156,29 @@ class ImportReport:
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
+
+
+def _grouped(cells: list[CellIssue]) -> list[str]:
+    """One line per cell, except that a row's cells with the same status and detail share a line."""
+    out: list[str] = []
+    i = 0
+    while i < len(cells):
+        c = cells[i]
+        j = i + 1
+        while (
+            c.row
+            and j < len(cells)
+            and (cells[j].row, cells[j].detail, cells[j].found, cells[j].candidates)
+            == (c.row, c.detail, c.found, c.candidates)
+        ):
+            j += 1
+        if j - i == 1:
+            out.append(str(c))
+        else:
+            group = cells[i:j]
+            prefix = c.ref.rsplit(".", 1)[0]
+            columns = "、".join(g.column for g in group)
+            unit = "列" if c.row.endswith("行") else ""
+            out.append(f"{c.row}「{columns}」{unit}共 {len(group)} 格（{prefix}.*）：{c.tail()}")
+        i = j
+    return out

@@ -59,20 +59,26 @@ def _score(text: str, section: Section, position: int, aliases: list[str]) -> tu
 
 
 def find_sections(blocks: list[Block], fmt: Format, aliases: dict[str, list[str]]) -> list[Found]:
-    """The heading block of each section found, in block order."""
-    found: dict[str, Found] = {}
+    """The heading block of each section found, in block order.
+
+    Every short text block is scored against every section; the best pairs are taken first, so a
+    sub-head that repeats a section's words (（一）主动公开政府信息情况 under 一) loses to the real
+    heading. Sub-head enumerators （一） never make a section heading.
+    """
+    candidates: list[tuple[float, int, int, Found]] = []
     for i, block in enumerate(blocks):
         if not block.is_text or len(fold(block.text)) > MAX_HEADING:
             continue
-        best: tuple[float, Found | None] = (0.0, None)
         for pos, section in enumerate(fmt.sections, start=1):
-            if section.key in found:
-                continue
             score, m, number, style = _score(block.text, section, pos, aliases.get(section.key, []))
-            if score > best[0]:
-                best = (score, Found(section, i, block.text, m, number, style))
-        if best[1] is not None:
-            found[best[1].section.key] = best[1]
+            if score > 0 and style != "paren":
+                candidates.append((score, -i, pos, Found(section, i, block.text, m, number, style)))
+    found: dict[str, Found] = {}
+    used: set[int] = set()
+    for _, _, _, f in sorted(candidates, key=lambda c: (c[0], c[1]), reverse=True):
+        if f.section.key not in found and f.index not in used:
+            found[f.section.key] = f
+            used.add(f.index)
     return sorted(found.values(), key=lambda f: f.index)
 
 
@@ -117,7 +123,11 @@ def heading_issues(found: list[Found], fmt: Format) -> list[HeadingIssue]:
         elif fold(f.text) == fold(section.heading):
             issues.append(
                 HeadingIssue(
-                    section.key, section.heading, f.text, "spacing", f"“{f.text}”与格式“{section.heading}”的空格或标点不同"
+                    section.key,
+                    section.heading,
+                    f.text,
+                    "spacing",
+                    f"“{f.text}”与格式“{section.heading}”的空格或标点不同",
                 )
             )
     order = [f.section.key for f in found]
@@ -128,7 +138,11 @@ def heading_issues(found: list[Found], fmt: Format) -> list[HeadingIssue]:
                 f = by_key[key]
                 issues.append(
                     HeadingIssue(
-                        key, f.section.heading, f.text, "out_of_order", f"“{f.text}”的位置不对：六个部分应按格式顺序排列"
+                        key,
+                        f.section.heading,
+                        f.text,
+                        "out_of_order",
+                        f"“{f.text}”的位置不对：六个部分应按格式顺序排列",
                     )
                 )
     return issues

@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 from ..format import Field, Format, Record, Table
 from .document import Block, Cell
-from .labels import Match, compare, fold
+from .labels import Match, compare
 from .report import CellIssue, LabelDeviation
 
 ROW_MIN = 0.7  # a value line's label must match a record at least this well
@@ -246,26 +246,39 @@ class TableReader:
 
     # --- filling slots -----------------------------------------------------------------------
 
+    def _issue(self, record: Record, f: Field, status: str, found: str | None = None, **kw) -> CellIssue:
+        t = self.table
+        unit = "栏" if t.records_by == "columns" else "行"
+        return CellIssue(
+            t.cell_ref(record, f.key),
+            t.cell_label(record, f.key),
+            status,
+            found,
+            row=f"{t.name}「{record.label}」{unit}",
+            column=f.label,
+            **kw,
+        )
+
     def fill(self, slots: list[tuple[Record, Field]], cells: list[Cell], where: str) -> None:
         """Put the value cells of one line into ``slots`` (a record's fields, or several records')."""
         t, res = self.table, self.result
         values = [read_value(c.text) for c in cells]
         if len(values) == len(slots):
             for (record, f), v in zip(slots, values, strict=True):
-                ref, label = t.cell_ref(record, f.key), t.cell_label(record, f.key)
+                ref = t.cell_ref(record, f.key)
                 if v.kind == "blank":
                     res.values[ref] = None
-                    res.cells.append(CellIssue(ref, label, "blank", v.text or None))
+                    res.cells.append(self._issue(record, f, "blank", v.text or None))
                     continue
                 number = to_number(v, f) if v.kind == "number" else None
                 if number is None:
                     res.values[ref] = None
-                    res.cells.append(CellIssue(ref, label, "unreadable", v.text))
+                    res.cells.append(self._issue(record, f, "unreadable", v.text))
                     continue
                 res.values[ref] = number
                 if v.note:
                     detail = f"读作 {number}，“{v.note}”未计入"
-                    res.cells.append(CellIssue(ref, label, "annotated", v.text, number, detail))
+                    res.cells.append(self._issue(record, f, "annotated", v.text, value=number, detail=detail))
             return
         digits = [v.number for v in values if v.kind == "number" and v.number.isdigit() and not v.note]
         if values and len(values) < len(slots) and len(digits) == len(values):
@@ -276,7 +289,7 @@ class TableReader:
                     ref = t.cell_ref(record, f.key)
                     res.values[ref] = n
                     res.cells.append(
-                        CellIssue(ref, t.cell_label(record, f.key), "decoded", joined, n, "按行内合计关系唯一拆分")
+                        self._issue(record, f, "decoded", joined, value=n, detail="按行内合计关系唯一拆分")
                     )
                 return
             detail = (
@@ -288,22 +301,15 @@ class TableReader:
                 ref = t.cell_ref(record, f.key)
                 res.values[ref] = None
                 res.cells.append(
-                    CellIssue(ref, t.cell_label(record, f.key), "ambiguous", joined, None, detail, tuple(candidates))
+                    self._issue(record, f, "ambiguous", joined, detail=detail, candidates=tuple(candidates))
                 )
             return
         for record, f in slots:
             ref = t.cell_ref(record, f.key)
             res.values[ref] = None
-            res.cells.append(
-                CellIssue(
-                    ref,
-                    t.cell_label(record, f.key),
-                    "not_found",
-                    " ".join(c.text for c in cells) or None,
-                    None,
-                    f"{where}应有 {len(slots)} 个数，原文有 {len(values)} 个",
-                )
-            )
+            found = " ".join(c.text for c in cells) or None
+            detail = f"{where}应有 {len(slots)} 个数，原文有 {len(values)} 个"
+            res.cells.append(self._issue(record, f, "not_found", found, detail=detail))
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -411,7 +417,7 @@ class TableReader:
             ref = t.cell_ref(record, f.key)
             if ref not in res.values:
                 res.values[ref] = None
-                res.cells.append(CellIssue(ref, t.cell_label(record, f.key), "not_found", None, None, "原文中没有这一项"))
+                res.cells.append(self._issue(record, f, "not_found", detail="原文中没有这一项"))
 
 
 def read_table(fmt: Format, key: str, blocks: list[Block], aliases: dict) -> TableRead:
