@@ -143,7 +143,7 @@ def _blocks_layout(table: Table) -> TableLayout:
         lay.headers.append(Placed(row, 1, block.label, 1, width))
         row += 1
         lay.headers.append(Placed(row, 1, table.row_header))
-        stretch = width - len(block.columns)
+        stretch = width - 1 - len(block.columns)
         for k, f in enumerate(block.columns):
             span = 1 + (stretch if k == len(block.columns) - 1 else 0)
             lay.headers.append(Placed(row, 2 + k, f.label, 1, span))

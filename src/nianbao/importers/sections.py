@@ -127,7 +127,7 @@ def heading_issues(found: list[Found], fmt: Format) -> list[HeadingIssue]:
                     section.heading,
                     f.text,
                     "spacing",
-                    f"“{f.text}”与格式“{section.heading}”的空格或标点不同",
+                    f"“{f.text}”与格式“{section.heading}”写法不同（空格、标点或繁体字）",
                 )
             )
     order = [f.section.key for f in found]
