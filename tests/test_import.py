@@ -254,7 +254,8 @@ def test_markdown_tables_match_the_published_numbers():
     assert params.issued_text == "2026年1月23日"
     assert params.signature == "沐阳县人民政府"
     # A paragraph cut by a page break is joined again.
-    assert any("努力让政务信息“看得懂、用得上、易监督”。" in b for b in params.narrative("overview") if isinstance(b, str))
+    paragraphs = [b for b in params.narrative("overview") if isinstance(b, str)]
+    assert any("努力让政务信息“看得懂、用得上、易监督”。" in b for b in paragraphs)
 
 
 def test_markdown_report_lists_deviations_and_no_blank_cells():
