@@ -121,7 +121,11 @@ def import_(
     if not source.is_file():
         err_console.print(f"找不到文件：{source}")
         raise typer.Exit(2)
-    result = import_source(source, agency_id)
+    try:
+        result = import_source(source, agency_id)
+    except ValueError as err:  # a form no importer recognises
+        err_console.print(str(err))
+        raise typer.Exit(2) from None
     _print_report(result.report)
     if result.params is None:
         err_console.print(f"[red]✗[/] {source}：未能生成参数文件", highlight=False)
@@ -153,7 +157,11 @@ def lint(
     if not source.is_file():
         err_console.print(f"找不到文件：{source}")
         raise typer.Exit(2)
-    result = import_source(source, agency_id="lint")
+    try:
+        result = import_source(source, agency_id="lint")
+    except ValueError as err:
+        err_console.print(str(err))
+        raise typer.Exit(2) from None
     _print_report(result.report)
     if result.params is None:
         raise typer.Exit(1)

@@ -130,7 +130,7 @@ class Assembler:
         ]
         sections: dict[str, list[Any]] = {}
         values: dict[str, Any] = {}
-        ends = [f.index for f in found[1:]] + [closing_idx]
+        ends = [f.index for f in found[1:]] + [closing_idx] if found else []
         for f, end in zip(found, ends, strict=True):
             blocks = self.blocks[f.index + 1 : end]
             if f.section.table:

@@ -16,6 +16,8 @@ EXTENSIONS = (".txt", ".text")
 
 
 def sniff(path: Path, head: bytes) -> float:
+    if b"\x00" in head:
+        return 0.0
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
