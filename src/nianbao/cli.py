@@ -122,3 +122,122 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         f"built {len(summary.built)}, skipped {len(summary.skipped)}, failed {len(summary.failing)}, "
         f"removed {len(summary.removed)}; findings: {summary.errors} errors → build/index.html"
     )
+
+
+def _print_report(report) -> None:
+    for line in report.lines():
+        console.print(line, markup=False, soft_wrap=True)
+
+
+@app.command(name="import")
+def import_(
+    source: Annotated[Path, typer.Argument(help="a published report (.txt .html .md .docx) or a filled-in .xlsx")],
+    agency_id: Annotated[
+        str | None, typer.Option("--agency-id", help="agency id (default: from the agency's name in pinyin)")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="params file (default: params/<id>/<year>.yaml)")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite an existing params file")] = False,
+) -> None:
+    """Turn SOURCE into a params file and an import report (<year>.import.json beside it)."""
+    from .importers import import_source, report_path, save
+    from .project import find_project
+
+    if not source.is_file():
+        err_console.print(f"找不到文件：{source}")
+        raise typer.Exit(2)
+    try:
+        result = import_source(source, agency_id)
+    except ValueError as err:  # a form no importer recognises
+        err_console.print(str(err))
+        raise typer.Exit(2) from None
+    _print_report(result.report)
+    if result.params is None:
+        err_console.print(f"[red]✗[/] {source}：未能生成参数文件", highlight=False)
+        raise typer.Exit(1)
+    params = result.params
+    target = output or find_project().params_dir / params.agency.id / f"{params.year}.yaml"
+    try:
+        save(result, target, force=force)
+    except FileExistsError as err:
+        err_console.print(f"[red]✗[/] {err}")
+        raise typer.Exit(1) from None
+    console.print(f"[green]✓[/] {source} → {target}（导入报告：{report_path(target)}）")
+
+
+def _findings(params) -> list:
+    """Great Expectations findings for ``params`` (nianbao.validate, issue 3)."""
+    from .validate import validate_one
+
+    return validate_one(params, previous=None)
+
+
+@app.command()
+def lint(
+    source: Annotated[Path, typer.Argument(help="a published report (.txt .html .md .docx) or a filled-in .xlsx")],
+) -> None:
+    """Check SOURCE against the format: the import report plus the validation findings. Writes nothing."""
+    from .importers import import_source
+
+    if not source.is_file():
+        err_console.print(f"找不到文件：{source}")
+        raise typer.Exit(2)
+    try:
+        result = import_source(source, agency_id="lint")
+    except ValueError as err:
+        err_console.print(str(err))
+        raise typer.Exit(2) from None
+    _print_report(result.report)
+    if result.params is None:
+        raise typer.Exit(1)
+    try:
+        findings = _findings(result.params)
+    except ModuleNotFoundError as err:
+        if err.name != "nianbao.validate":
+            raise
+        console.print("校验结果：校验模块 nianbao.validate 尚不可用，只显示导入报告")
+        raise typer.Exit(0) from None
+    console.print(f"校验结果（{len(findings)}）：" if findings else "校验结果：全部通过")
+    for f in findings:
+        console.print(f"  - [{f.severity}] {f.rule_id}：{f.message}", markup=False, soft_wrap=True)
+    raise typer.Exit(1 if any(f.severity == "error" for f in findings) else 0)
+
+
+@app.command()
+def new(
+    agency_id: Annotated[str, typer.Argument(help="agency id, e.g. wltzq-hailiutu")],
+    year: Annotated[int, typer.Argument(help="report year, e.g. 2024")],
+    xlsx: Annotated[Path, typer.Option("--xlsx", help="the fill-in workbook to write")],
+    from_params: Annotated[
+        Path | None, typer.Option("--from", help="prefill from this params file (e.g. last year's)")
+    ] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="format version (default: the newest)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite an existing workbook")] = False,
+) -> None:
+    """Write a fill-in workbook for AGENCY-ID's YEAR report; `nianbao import FILE.xlsx` reads it back."""
+    from .format import DEFAULT_FORMAT, get_format
+    from .model import AGENCY_ID
+    from .params import ParamsError, load_params
+    from .workbook import write_workbook
+
+    if not AGENCY_ID.match(agency_id):
+        err_console.print(f"机关代码 {agency_id!r} 不可用：只能用小写英文字母、数字、- 和 _，且以字母或数字开头")
+        raise typer.Exit(2)
+    if xlsx.exists() and not force:
+        err_console.print(f"[red]✗[/] {xlsx} 已存在；如需覆盖请加 --force")
+        raise typer.Exit(1)
+    params = None
+    if from_params is not None:
+        try:
+            params = load_params(from_params)
+        except ParamsError as err:
+            err_console.print(str(err))
+            raise typer.Exit(1) from None
+    try:
+        format_ = get_format(fmt or (params.format if params else DEFAULT_FORMAT))
+    except KeyError as err:
+        err_console.print(err.args[0])
+        raise typer.Exit(2) from None
+    write_workbook(xlsx, format_, agency_id, year, params)
+    console.print(f"[green]✓[/] {xlsx}")
