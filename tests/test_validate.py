@@ -447,7 +447,7 @@ def test_review_html_highlights_and_links_the_blank_cell(built):
     [td] = page.xpath(f'//td[@data-cell="{SEED_BLANK}"]')
     assert td.get("id") == "cell-t4-suit_after_review-total"
     styles = "\n".join(s.text_content() for s in page.xpath("//style"))
-    assert re.search(r'td\[data-cell="t4\.suit_after_review\.total"\][^{]*\{[^}]*background', styles)
+    assert re.search(r"td\[data-cell='t4\.suit_after_review\.total'\][^{]*\{[^}]*background", styles)
     links = page.xpath('//table[contains(@class, "findings")]//a/@href')
     assert "#cell-t4-suit_after_review-total" in links and "#section-overview" in links
     text = page.text_content()
@@ -476,4 +476,34 @@ def test_notebook_alone_runs_gx_in_the_kernel(tmp_path):
     [cell] = [c for c in nb.cells if c.get("id") == "validation"]
     html = "".join(o["data"]["text/html"] for o in cell.outputs if "text/html" in o.get("data", {}))
     assert 'data-rule="T4-sum"' in html and 'data-rule="blank"' in html
-    assert f'td[data-cell="{SEED_BLANK}"]' in html
+    assert f"td[data-cell='{SEED_BLANK}']" in html
+
+
+# --- nianbao build: one GX run in the parent for the whole batch ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def batch_built(tmp_path_factory) -> Path:
+    """The seed plus a 2022 report of the same agency whose 结转下年度 the 2023 report does not carry in."""
+    project = tmp_path_factory.mktemp("gx-batch")
+    for folder in ("notebooks", "params", "expectations"):
+        shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    d = base_params(SEED_ID, 2022)
+    d["agency"]["name"] = d["signature"] = load_params(SEED).agency.name
+    write_params(project, from_mapping(d))
+    proc = subprocess.run([NIANBAO, "build", "-j", "1"], cwd=project, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return project / "build"
+
+
+def test_build_validates_across_years_and_writes_findings(batch_built):
+    doc = json.loads((batch_built / "2023" / SEED_ID / "findings.json").read_text(encoding="utf-8"))
+    carry = [f for f in doc["findings"] if f["rule_id"] == "X-carry"]
+    assert {f["cells"][0] for f in carry} == {"t3.carried_in.natural_person", "t3.carried_in.total"}
+    assert doc["counts"]["error"] == 2
+    assert json.loads((batch_built / "2022" / SEED_ID / "findings.json").read_text(encoding="utf-8"))["findings"] == []
+    review = (batch_built / "2023" / SEED_ID / "review.html").read_text(encoding="utf-8")
+    assert "td[data-cell='t3.carried_in.total']" in review and "X-carry" in review
+    assert "X-carry" not in (batch_built / "2023" / SEED_ID / "report.html").read_text(encoding="utf-8")
+    index = lhtml.fromstring((batch_built / "index.html").read_bytes())
+    assert index.xpath('//a[contains(@href, "2023/wltzq-hailiutu/review.html")]')

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 
@@ -16,8 +17,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _version(value: bool) -> None:
@@ -33,17 +34,6 @@ def main(
     ] = False,
 ) -> None:
     """Build Government Information Disclosure Annual Reports from params files."""
-
-
-def discover(paths: list[Path]) -> list[Path]:
-    """Params files under ``paths``: params/<agency-id>/<year>.yaml (files are taken as given)."""
-    found: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            found += sorted(q for q in p.rglob("*.yaml") if q.stem.isdigit())
-        else:
-            found.append(p)
-    return found
 
 
 @app.command()
@@ -62,37 +52,195 @@ def run(
             console.print(f"[green]✓[/] {path} → {result.out_dir} ({result.seconds:.1f} s)")
         else:
             failed += 1
-            err_console.print(f"[red]✗[/] {path} [{result.step}]\n{result.message}")
+            err_console.print(f"[red]✗[/] {escape(str(path))} \\[{result.step}]\n{escape(result.message)}")
     raise typer.Exit(1 if failed else 0)
 
 
 @app.command()
 def build(
     paths: Annotated[list[Path] | None, typer.Argument(help="params folders or files (default: params/)")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="parallel workers (default: all cores)")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="rebuild every report, current or not")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="exit 1 when any error-severity finding exists")] = False,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786")
+    ] = None,
 ) -> None:
-    """Build every agency-year found under PATHS; one failure never stops the others (exit 2 if any failed)."""
-    from rich.progress import Progress
+    """Build every agency-year under PATHS into build/, skipping current reports, and write build/index.html.
 
-    from .runner import run_one
+    Exit codes: 0 all built; 2 some agency-year could not be built; 1 (with --strict) error findings exist.
+    """
+    import os
 
-    files = discover(paths or [Path("params")])
-    if not files:
-        err_console.print("没有找到参数文件（params/<agency-id>/<year>.yaml）")
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .build import build as run_build
+    from .project import find_project
+
+    project = find_project()
+    counts = {"built": 0, "skipped": 0, "failed": 0}
+    progress = Progress(
+        TextColumn("[bold]年报[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("built {task.fields[built]} · skipped {task.fields[skipped]} · failed {task.fields[failed]}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+    task = progress.add_task("build", total=None, **counts)
+
+    def on_result(kind: str, state: dict) -> None:
+        counts[kind] += 1
+        progress.update(task, advance=1, **counts)
+
+    with progress:
+        summary = run_build(
+            project,
+            paths or [project.params_dir],
+            jobs=jobs or os.cpu_count() or 1,
+            force=force,
+            scheduler=scheduler,
+            on_plan=lambda n: progress.update(task, total=n),
+            on_result=on_result,
+        )
+    _print_summary(summary)
+    raise typer.Exit(summary.exit_code(strict))
+
+
+def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    if summary.failing:
+        table = Table(title="生成失败", show_lines=True)
+        for col in ("参数文件", "步骤", "原因"):
+            table.add_column(col, overflow="fold")
+        for s in summary.failing:
+            table.add_row(escape(s["params_file"]), s.get("step", ""), escape(s.get("message", "")))
+        console.print(table)
+    console.print(
+        f"built {len(summary.built)}, skipped {len(summary.skipped)}, failed {len(summary.failing)}, "
+        f"removed {len(summary.removed)}; findings: {summary.errors} errors → build/index.html"
+    )
+
+
+def _print_report(report) -> None:
+    for line in report.lines():
+        console.print(line, markup=False, soft_wrap=True)
+
+
+@app.command(name="import")
+def import_(
+    source: Annotated[Path, typer.Argument(help="a published report (.txt .html .md .docx) or a filled-in .xlsx")],
+    agency_id: Annotated[
+        str | None, typer.Option("--agency-id", help="agency id (default: from the agency's name in pinyin)")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="params file (default: params/<id>/<year>.yaml)")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite an existing params file")] = False,
+) -> None:
+    """Turn SOURCE into a params file and an import report (<year>.import.json beside it)."""
+    from .importers import import_source, report_path, save
+    from .project import find_project
+
+    if not source.is_file():
+        err_console.print(f"找不到文件：{source}")
         raise typer.Exit(2)
-    results = []
-    with Progress(console=err_console, transient=True) as progress:
-        task = progress.add_task("building", total=len(files))
-        for path in files:
-            results.append(run_one(path))
-            progress.advance(task)
-    for r in results:
-        if r.ok:
-            console.print(f"[green]built[/]  {r.params_file} → {r.out_dir}")
-        else:
-            console.print(f"[red]failed[/] {r.params_file} [{r.step}]\n{r.message}")
-    failed = sum(not r.ok for r in results)
-    console.print(f"{len(results) - failed} built, {failed} failed")
-    raise typer.Exit(2 if failed else 0)
+    try:
+        result = import_source(source, agency_id)
+    except ValueError as err:  # a form no importer recognises
+        err_console.print(str(err))
+        raise typer.Exit(2) from None
+    _print_report(result.report)
+    if result.params is None:
+        err_console.print(f"[red]✗[/] {source}：未能生成参数文件", highlight=False)
+        raise typer.Exit(1)
+    params = result.params
+    target = output or find_project().params_dir / params.agency.id / f"{params.year}.yaml"
+    try:
+        save(result, target, force=force)
+    except FileExistsError as err:
+        err_console.print(f"[red]✗[/] {err}")
+        raise typer.Exit(1) from None
+    console.print(f"[green]✓[/] {source} → {target}（导入报告：{report_path(target)}）")
+
+
+def _findings(params) -> list:
+    """Great Expectations findings for ``params`` (nianbao.validate, issue 3)."""
+    from .validate import validate_one
+
+    return validate_one(params, previous=None)
+
+
+@app.command()
+def lint(
+    source: Annotated[Path, typer.Argument(help="a published report (.txt .html .md .docx) or a filled-in .xlsx")],
+) -> None:
+    """Check SOURCE against the format: the import report plus the validation findings. Writes nothing."""
+    from .importers import import_source
+
+    if not source.is_file():
+        err_console.print(f"找不到文件：{source}")
+        raise typer.Exit(2)
+    try:
+        result = import_source(source, agency_id="lint")
+    except ValueError as err:
+        err_console.print(str(err))
+        raise typer.Exit(2) from None
+    _print_report(result.report)
+    if result.params is None:
+        raise typer.Exit(1)
+    try:
+        findings = _findings(result.params)
+    except ModuleNotFoundError as err:
+        if err.name != "nianbao.validate":
+            raise
+        console.print("校验结果：校验模块 nianbao.validate 尚不可用，只显示导入报告")
+        raise typer.Exit(0) from None
+    console.print(f"校验结果（{len(findings)}）：" if findings else "校验结果：全部通过")
+    for f in findings:
+        console.print(f"  - [{f.severity}] {f.rule_id}：{f.message}", markup=False, soft_wrap=True)
+    raise typer.Exit(1 if any(f.severity == "error" for f in findings) else 0)
+
+
+@app.command()
+def new(
+    agency_id: Annotated[str, typer.Argument(help="agency id, e.g. wltzq-hailiutu")],
+    year: Annotated[int, typer.Argument(help="report year, e.g. 2024")],
+    xlsx: Annotated[Path, typer.Option("--xlsx", help="the fill-in workbook to write")],
+    from_params: Annotated[
+        Path | None, typer.Option("--from", help="prefill from this params file (e.g. last year's)")
+    ] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="format version (default: the newest)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite an existing workbook")] = False,
+) -> None:
+    """Write a fill-in workbook for AGENCY-ID's YEAR report; `nianbao import FILE.xlsx` reads it back."""
+    from .format import DEFAULT_FORMAT, get_format
+    from .model import AGENCY_ID
+    from .params import ParamsError, load_params
+    from .workbook import write_workbook
+
+    if not AGENCY_ID.match(agency_id):
+        err_console.print(f"机关代码 {agency_id!r} 不可用：只能用小写英文字母、数字、- 和 _，且以字母或数字开头")
+        raise typer.Exit(2)
+    if xlsx.exists() and not force:
+        err_console.print(f"[red]✗[/] {xlsx} 已存在；如需覆盖请加 --force")
+        raise typer.Exit(1)
+    params = None
+    if from_params is not None:
+        try:
+            params = load_params(from_params)
+        except ParamsError as err:
+            err_console.print(str(err))
+            raise typer.Exit(1) from None
+    try:
+        format_ = get_format(fmt or (params.format if params else DEFAULT_FORMAT))
+    except KeyError as err:
+        err_console.print(err.args[0])
+        raise typer.Exit(2) from None
+    write_workbook(xlsx, format_, agency_id, year, params)
+    console.print(f"[green]✓[/] {xlsx}")
 
 
 SEVERITY_STYLE = {"error": "[bold red]错误[/]", "warning": "[yellow]警告[/]"}

@@ -22,6 +22,31 @@ def kernel_name() -> str:
         return "python3"
 
 
+def execute_node(
+    notebook: nbformat.NotebookNode | Path,
+    parameters: dict[str, Any],
+    *,
+    engine_name: str | None = None,
+    kernel: str | None = None,
+    cwd: Path | None = None,
+) -> nbformat.NotebookNode:
+    """Run ``notebook`` with ``parameters`` and return the executed notebook (nothing is written).
+
+    Raises papermill's PapermillExecutionError (naming the failing cell) when a cell fails.
+    """
+    source = notebook if isinstance(notebook, Path) else nbformat.from_dict(notebook)
+    return pm.execute_notebook(
+        str(source) if isinstance(source, Path) else source,
+        None,
+        parameters=parameters,
+        engine_name=engine_name,
+        kernel_name=kernel or kernel_name(),
+        progress_bar=False,
+        cwd=str(cwd) if cwd else None,
+        log_output=False,
+    )
+
+
 def execute(
     notebook: Path,
     params_file: Path,
@@ -30,19 +55,6 @@ def execute(
     engine_name: str | None = None,
     kernel: str | None = None,
 ) -> nbformat.NotebookNode:
-    """Run ``notebook`` for ``params_file`` and return the executed notebook (nothing is written).
-
-    The kernel runs in the notebook's folder, as in JupyterLab. Raises papermill's
-    PapermillExecutionError (with the failing cell) when a cell fails.
-    """
+    """Run ``notebook`` for ``params_file``; the kernel runs in the notebook's folder, as in JupyterLab."""
     params = {"params_file": str(Path(params_file).resolve()), **(parameters or {})}
-    return pm.execute_notebook(
-        str(notebook),
-        None,
-        parameters=params,
-        engine_name=engine_name,
-        kernel_name=kernel or kernel_name(),
-        progress_bar=False,
-        cwd=str(Path(notebook).parent),
-        log_output=False,
-    )
+    return execute_node(notebook, params, engine_name=engine_name, kernel=kernel, cwd=Path(notebook).parent)

@@ -8,7 +8,7 @@ stable ones (``t4.suit_after_review.total``); ``anchor`` turns one into the HTML
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -132,14 +132,18 @@ def counts(findings: Iterable[Finding]) -> dict[str, int]:
     return out
 
 
-def document(agency_id: str, year: int, findings: Sequence[Finding], **meta: Any) -> dict[str, Any]:
+def document(agency_id: str, year: int, findings: Iterable[Finding | Mapping[str, Any]], **meta: Any) -> dict[str, Any]:
     """The content of ``findings.json``: who, how many of each severity, and every finding."""
+    from . import __version__
+
+    found = coerce(findings)
     return {
         "agency_id": agency_id,
         "year": year,
+        "nianbao": __version__,
         **meta,
-        "counts": counts(findings),
-        "findings": [f.to_dict() for f in findings],
+        "counts": counts(found),
+        "findings": [f.to_dict() for f in found],
     }
 
 

@@ -134,11 +134,18 @@ def read_yaml(path: Path) -> Any:
         raise ParamsError(path, [Problem("", at, f"YAML 格式错误：{reason}")]) from None
 
 
-def load_params(path: str | Path) -> AgencyYear:
-    """Load ``params/<agency-id>/<year>.yaml``; raise ParamsError listing every problem."""
+def load_params(path: str | Path, name: str | None = None) -> AgencyYear:
+    """Load ``params/<agency-id>/<year>.yaml``; raise ParamsError listing every problem.
+
+    ``name`` is how messages call the file (default: ``path`` as given).
+    """
     path = Path(path)
-    data = read_yaml(path)
-    params = from_mapping(data, path)
+    shown = name or str(path)
+    try:
+        data = read_yaml(path)
+        params = from_mapping(data, shown)
+    except ParamsError as err:
+        raise ParamsError(shown, err.problems) from None
     problems = []
     # The layout params/<agency-id>/<year>.yaml is how the build finds and names reports.
     if path.stem.isdigit() and int(path.stem) != params.year:
@@ -150,7 +157,7 @@ def load_params(path: str | Path) -> AgencyYear:
             )
         )
     if problems:
-        raise ParamsError(path, problems)
+        raise ParamsError(shown, problems)
     return params
 
 

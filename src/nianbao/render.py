@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 @cache
 def environment() -> jinja2.Environment:
-    root = resources.files("nianbao") / "templates" / "report"
+    root = resources.files("nianbao") / "templates"
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(root)),
         autoescape=True,
@@ -35,7 +35,7 @@ def environment() -> jinja2.Environment:
 
 def front(params: AgencyYear) -> str:
     """Title and opening paragraph(s)."""
-    return environment().get_template("front.html.j2").render(p=params)
+    return environment().get_template("report/front.html.j2").render(p=params)
 
 
 def section(params: AgencyYear, key: str, table_html: str = "") -> str:
@@ -43,13 +43,13 @@ def section(params: AgencyYear, key: str, table_html: str = "") -> str:
     sec = params.fmt.section(key)
     return (
         environment()
-        .get_template("section.html.j2")
+        .get_template("report/section.html.j2")
         .render(section=sec, blocks=params.narrative(key), table_html=table_html)
     )
 
 
 def signature(params: AgencyYear) -> str:
-    return environment().get_template("signature.html.j2").render(p=params)
+    return environment().get_template("report/signature.html.j2").render(p=params)
 
 
 # A cell reference as it may appear inside a CSS attribute selector (the format's keys are ASCII).
@@ -58,8 +58,8 @@ MAX_LINKS = 4
 
 
 def _selectors(refs: list[str]) -> Markup:
-    """``td[data-cell="…"]`` selectors for a <style> block (only well-formed refs; never escaped)."""
-    return Markup(",\n".join(f'td[data-cell="{ref}"]' for ref in refs if SAFE_REF.match(ref)))
+    """``td[data-cell='…']`` selectors for a <style> block (only well-formed refs; never escaped)."""
+    return Markup(",\n".join(f"td[data-cell='{ref}']" for ref in refs if SAFE_REF.match(ref)))
 
 
 def findings(params: AgencyYear, items: Sequence[Finding]) -> str:
@@ -100,7 +100,7 @@ def findings(params: AgencyYear, items: Sequence[Finding]) -> str:
         target += [ref for ref in f.cells if ref not in target]
     return (
         environment()
-        .get_template("findings.html.j2")
+        .get_template("report/findings.html.j2")
         .render(
             findings=list(items),
             counts=counts(items),

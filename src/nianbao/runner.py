@@ -11,7 +11,6 @@ from pathlib import Path
 
 from papermill.exceptions import PapermillExecutionError
 
-from . import __version__
 from . import findings as findings_mod
 from .execute import execute
 from .findings import Finding
@@ -90,9 +89,7 @@ def run_one(
     except Exception as err:  # kernel died, notebook missing, …
         result.step, result.message = "execute", f"{params_file}: {type(err).__name__}: {err}"
         return _done(result, t0)
-    doc = findings_mod.document(
-        params.agency.id, params.year, result.findings, params_file=str(params_file), nianbao=__version__
-    )
+    doc = findings_mod.document(params.agency.id, params.year, result.findings, params_file=str(params_file))
     try:
         extra = {FINDINGS_FILE: findings_mod.dumps(doc)}
         result.outputs = publish(nb, result.out_dir, formats, review=True, extra=extra)

@@ -153,11 +153,11 @@ def to_html(df: pd.DataFrame, fmt: Format, table_key: str) -> str:
         it = iter(rows)
         for b in table.blocks:
             blocks.append({"block": b, "rows": [(row, next(it)) for row in b.rows], "stretch": width - len(b.columns)})
-        return env.get_template("table_blocks.html.j2").render(
+        return env.get_template("report/table_blocks.html.j2").render(
             table=table, blocks=blocks, width=width, fmt_value=format_value
         )
     headers = table.column_header_rows()
     row_headers = table.row_header_cells()
-    return env.get_template("table_grid.html.j2").render(
+    return env.get_template("report/table_grid.html.j2").render(
         table=table, headers=headers, body=list(zip(row_headers, rows, strict=True)), fmt_value=format_value
     )

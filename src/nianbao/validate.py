@@ -22,6 +22,18 @@ from . import checks, suites
 from .findings import Finding
 from .format import Format, Record, Rule, Table
 from .frames import AgencyYearKey, build_frames, key_of
+
+__all__ = [
+    "Finding",
+    "ValidationFailed",
+    "expectations_dir",
+    "key_of",
+    "previous_unreadable",
+    "previous_year",
+    "validate_batch",
+    "validate_files",
+    "validate_one",
+]
 from .model import AgencyYear
 from .params import ParamsError, load_params
 from .project import find_project
@@ -493,11 +505,11 @@ def validate_files(
         if fv.params is not None:
             fv.findings = results[key_of(fv.params)]
             if fv.previous_error is not None:
-                fv.findings += _previous_unreadable(fv.params, fv.previous_error)
+                fv.findings += previous_unreadable(fv.params, fv.previous_error)
     return out
 
 
-def _previous_unreadable(params: AgencyYear, err: ParamsError) -> list[Finding]:
+def previous_unreadable(params: AgencyYear, err: ParamsError) -> list[Finding]:
     """The cross-year rules, reported as not evaluated because last year's params file is bad."""
     fmt = params.fmt
     return [

@@ -35,7 +35,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.where}（{self.path}）" if self.where else self.path
+        where = f"{self.where}（{self.path}）" if self.where and self.path else (self.where or self.path)
         return f"{where}：{self.message}"
 
 

@@ -1,0 +1,164 @@
+"""Side-by-side benchmark: the naive papermill + nbconvert + WeasyPrint pipeline vs `nianbao build`.
+
+On the same generated inputs, in one run:
+  naive    per report: `papermill` CLI (Great Expectations inside the notebook), `jupyter nbconvert --to html`
+           CLI, then WeasyPrint on that HTML — measured on a sample of the inputs;
+  nianbao  `nianbao build` (warm kernels, one GX run per batch, exporters reused, PDF in the worker) on all
+           of them; then a no-op rebuild; peak memory of the whole process tree.
+
+    python benchmarks/run.py [--count 200] [--naive 10] [--noop-count 1000] [--jobs 2]
+
+Prints a table and writes it to benchmarks/RESULTS.md with --write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import ROOT, generate  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+class PeakMemory:
+    """Peak resident memory of a process and all its descendants (sampled every 50 ms)."""
+
+    def __init__(self, pid: int):
+        self.root = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+                total = 0
+                for p in procs:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                return
+            time.sleep(0.05)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def project(tmp: Path, count: int, seed: int) -> Path:
+    shutil.copytree(ROOT / "notebooks", tmp / "notebooks")
+    if (ROOT / "expectations").is_dir():
+        shutil.copytree(ROOT / "expectations", tmp / "expectations")
+    generate(tmp, count, seed=seed)
+    return tmp
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
+    """Wall seconds, exit code and peak memory (bytes) of a command."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with PeakMemory(proc.pid) as mem:
+        rc = proc.wait()
+    return time.perf_counter() - t0, rc, mem.peak
+
+
+def naive(proj: Path, sample: int) -> list[float]:
+    """Per-report seconds of the naive pipeline on the first `sample` valid params files."""
+    from nianbao.params import ParamsError, load_params
+
+    files = []
+    for f in sorted((proj / "params").rglob("*.yaml")):
+        try:
+            load_params(f)
+        except ParamsError:
+            continue
+        files.append(f)
+        if len(files) == sample:
+            break
+    out = proj / "naive"
+    out.mkdir()
+    times = []
+    for i, f in enumerate(files):
+        nb = out / f"{i}.ipynb"
+        t0 = time.perf_counter()
+        subprocess.run([str(BIN / "papermill"), "notebooks/annual_report.ipynb", str(nb), "-p", "params_file", str(f),
+                        "--cwd", "notebooks"], cwd=proj, check=True, capture_output=True)
+        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", str(nb)], check=True, capture_output=True)
+        subprocess.run([str(BIN / "weasyprint"), str(nb.with_suffix(".html")), str(nb.with_suffix(".pdf"))],
+                       check=True, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--count", type=int, default=200, help="agency-years for the full rebuild")
+    ap.add_argument("--naive", type=int, default=10, help="agency-years the naive pipeline runs (a sample)")
+    ap.add_argument("--noop-count", type=int, default=1000, help="agency-years for the no-op rebuild and memory")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
+    args = ap.parse_args()
+    nianbao = str(BIN / "nianbao")
+    rows: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        small = project(Path(tmp) / "small", args.count, seed=1)
+        naive_times = naive(small, args.naive)
+        naive_per = statistics.median(naive_times)
+        wall, rc, peak = timed([nianbao, "build", "--force", "--jobs", str(args.jobs)], small)
+        per = wall / args.count
+        noop_small, _, _ = timed([nianbao, "build"], small)
+        big = project(Path(tmp) / "big", args.noop_count, seed=2)
+        wall_big, rc_big, peak_big = timed([nianbao, "build", "--jobs", str(args.jobs)], big)
+        noop_big, _, _ = timed([nianbao, "build"], big)
+    rows += [
+        ("machine", f"{platform.machine()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+                    f"Python {platform.python_version()}"),
+        ("naive per report (median of %d; papermill CLI + GX in kernel, nbconvert CLI, WeasyPrint)" % len(naive_times),
+         f"{naive_per:.2f} s"),
+        (f"naive, extrapolated to {args.count}", f"{naive_per * args.count:.0f} s"),
+        (f"nianbao build --force, {args.count} agency-years, --jobs {args.jobs} (exit {rc})", f"{wall:.1f} s wall"),
+        ("nianbao per report (wall / count)", f"{per:.3f} s"),
+        ("ratio naive / nianbao per report", f"{naive_per / per:.1f}×"),
+        (f"no-op rebuild, {args.count}", f"{noop_small:.2f} s"),
+        (f"peak memory (process tree), {args.count}", f"{peak / 2**20:.0f} MiB"),
+        (f"nianbao build, {args.noop_count} agency-years (exit {rc_big})",
+         f"{wall_big:.1f} s wall, {wall_big / args.noop_count:.3f} s per report"),
+        (f"no-op rebuild, {args.noop_count}", f"{noop_big:.2f} s"),
+        (f"peak memory (process tree), {args.noop_count}", f"{peak_big / 2**20:.0f} MiB"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    text = "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
+    print(text)
+    if args.write:
+        table = "\n".join(f"| {k} | {v} |" for k, v in rows)
+        (Path(__file__).parent / "RESULTS.md").write_text(
+            "# Benchmark results\n\nProduced by `python benchmarks/run.py --write` "
+            f"(count {args.count}, naive sample {args.naive}, no-op count {args.noop_count}).\n\n"
+            f"| measure | value |\n|---|---|\n{table}\n",
+            encoding="utf-8",
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""From a report read into blocks to an agency-year: title, preface, sections, tables, closing.
+
+Whatever the form, a report is: a title (often on two lines), an opening paragraph, the six
+sections, and a closing with the issuing agency and the date. ``assemble`` finds each part,
+reads the tables, records how the report deviates from the format, and validates the result
+through ``nianbao.params.from_mapping`` — so an imported report is exactly as acceptable to
+``nianbao run`` as a hand-made params file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from pypinyin import lazy_pinyin
+
+from ..format import Format, available_formats, get_format
+from ..model import AgencyYear
+from ..params import ParamsError, from_mapping
+from ..values import TableValues
+from .document import Block, SourceDoc
+from .labels import CN_DIGITS, TERMINAL, aliases, fold, versions
+from .report import ImportReport
+from .sections import Found, find_sections, heading_issues
+from .tables import read_table
+
+DATE = re.compile(r"^\(?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*\)?$")
+ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+YEAR = re.compile(r"(\d{4})\s*年")
+SUBHEAD = re.compile(rf"^\([{CN_DIGITS}]+\)")
+MAX_SUBHEAD = 30
+MAX_SIGNATURE = 40
+
+
+@dataclass
+class ImportResult:
+    """What an import produced: the params (None when they could not be made) and the report."""
+
+    params: AgencyYear | None
+    data: dict[str, Any]
+    report: ImportReport
+
+
+def derive_agency_id(name: str) -> str:
+    """A folder-safe id from the agency's name: its pinyin, letters and digits only, lower case
+    (乌拉特中旗海流图镇人民政府 → wulatezhongqihailiutuzhenrenminzhengfu); names whose pinyin is
+    longer than 48 letters are cut to 40 and get 8 hex digits of the name's SHA-1 appended."""
+    text = re.sub(r"[^a-z0-9]", "", "".join(lazy_pinyin(name)).lower())
+    if len(text) > 48 or not text:
+        text = f"{text[:40]}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:8]}".lstrip("-")
+    return text
+
+
+def _date(text: str) -> dt.date | None:
+    m = DATE.match(unicodedata.normalize("NFKC", text).strip())
+    if not m:
+        return None
+    try:
+        return dt.date(*(int(g) for g in m.groups()))
+    except ValueError:
+        return None
+
+
+def _date_text(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+class UnsupportedFormat(Exception):
+    """The report follows a national format that has no data file yet (e.g. the 2019 one)."""
+
+
+def detect_format(blocks: list[Block], path_name: str) -> Format:
+    """The format whose table 二 labels the report's table 二 uses; refuse a known older one."""
+    seen = {fold(c.text) for b in blocks if b.kind == "table" for row in b.rows for c in row}
+    seen |= {fold(b.text) for b in blocks if b.kind != "table"}
+    scores: list[tuple[int, str, dict[str, Any] | None]] = []
+    for version in available_formats():
+        fmt = get_format(version)
+        labels = {fold(f.label) for blk in fmt.tables["t2"].blocks for f in blk.columns}
+        scores.append((len(labels & seen), version, None))
+    for other in versions().get("unsupported", []):
+        labels = {fold(label) for label in other["table2_labels"]}
+        scores.append((len(labels & seen), str(other["version"]), other))
+    hits, version, other = max(scores, key=lambda s: s[0])
+    if other is not None and hits:
+        found = "、".join(label for label in other["table2_labels"] if fold(label) in seen)
+        supported = "、".join(get_format(v).name for v in available_formats())
+        raise UnsupportedFormat(
+            f"{path_name}：表二使用的栏目（{found}）属于{other['name']}（{other['document']}，"
+            f"用于{other['years']}报告）；目前只支持{supported}，此报告未导入"
+        )
+    return get_format(version if other is None else available_formats()[-1])
+
+
+class Assembler:
+    def __init__(self, doc: SourceDoc, agency_id: str | None):
+        self.doc = doc
+        self.agency_id = agency_id
+        self.report = ImportReport(source=str(doc.path), form=doc.form, notes=list(doc.notes))
+        self.blocks = doc.blocks
+
+    def run(self) -> ImportResult:
+        data: dict[str, Any] = {}
+        try:
+            fmt = detect_format(self._table_section_hint(), self.doc.path.name)
+        except UnsupportedFormat as err:
+            self.report.errors.append(str(err))
+            return ImportResult(None, data, self.report)
+        self.report.format = fmt.version
+        al = aliases(fmt.version)
+        found = find_sections(self.blocks, fmt, al.get("sections", {}))
+        self.report.headings = heading_issues(found, fmt)
+        first = found[0].index if found else len(self.blocks)
+        title_idx, title = self._title(first, fmt)
+        closing_idx, signature, issued = self._closing(found)
+        meta = self._metadata(first, al.get("metadata", {}))
+        name = signature or meta.get("agency") or self._name_from_title(title)
+        if issued is None and meta.get("issued"):
+            issued = meta["issued"]
+            self.report.notes.append(f"落款没有日期，发布日期取自网页信息“{_date_text(issued)}”")
+        preface = [
+            b.text
+            for i, b in enumerate(self.blocks[:first])
+            if b.is_text and i not in title_idx and _date(b.text) is None and fold(b.text) != fold(name or "")
+        ]
+        sections: dict[str, list[Any]] = {}
+        values: dict[str, Any] = {}
+        ends = [f.index for f in found[1:]] + [closing_idx] if found else []
+        for f, end in zip(found, ends, strict=True):
+            blocks = self.blocks[f.index + 1 : end]
+            if f.section.table:
+                read = read_table(fmt, f.section.table, blocks, al)
+                values.update(read.values)
+                self.report.cells += read.cells
+                self.report.labels += read.labels
+                self.report.notes += read.notes
+            else:
+                sections[f.section.key] = self._narrative(blocks, f)
+        for key in fmt.tables:
+            if not any(ref.startswith(f"{key}.") for ref in values):
+                read = read_table(fmt, key, [], al)
+                values.update(read.values)
+                self.report.cells += read.cells
+        year = self._year(title, preface)
+        if not title:
+            self.report.errors.append("未找到报告标题")
+        elif fold(fmt.title_suffix) not in fold(title):
+            self.report.notes.append(f"标题“{title}”与格式“<机关名称><年份>年{fmt.title_suffix}”不一致")
+        headings = {f.section.key: f.text for f in found if f.text != f.section.heading}
+        tables = TableValues(fmt, {ref: values[ref] for _, t in fmt.tables.items() for ref in _refs(t)}).to_params()
+        agency_id = self.agency_id or (derive_agency_id(name) if name else None)
+        if self.agency_id is None and agency_id:
+            self.report.notes.append(f"机关代码由机关名称的拼音生成：{agency_id}（可用 --agency-id 指定）")
+        data = {
+            "agency": {"id": agency_id, "name": name},
+            "year": year,
+            "format": fmt.version,
+            "title": title,
+            "issued": _date_text(issued) if issued else None,
+            "preface": preface,
+            "sections": sections,
+            "tables": tables,
+            "signature": signature or name,
+            "source": {"file": self.doc.path.name, **({"headings": headings} if headings else {})},
+        }
+        missing = [k for k in ("name", "id") if not data["agency"][k]]
+        for what, ok in (("机关名称（落款）", not missing), ("年度", year), ("发布日期（落款日期）", issued)):
+            if not ok:
+                self.report.errors.append(f"未找到{what}")
+        if self.report.errors:
+            return ImportResult(None, data, self.report)
+        try:
+            params = from_mapping(data, self.doc.path)
+        except ParamsError as err:
+            self.report.errors += [str(p) for p in err.problems]
+            return ImportResult(None, data, self.report)
+        return ImportResult(params, data, self.report)
+
+    # --- parts -------------------------------------------------------------------------------
+
+    def _table_section_hint(self) -> list[Block]:
+        return self.blocks
+
+    def _title(self, first: int, fmt: Format) -> tuple[set[int], str | None]:
+        if self.doc.title:
+            idx = {i for i, b in enumerate(self.blocks[:first]) if b.is_text and fold(b.text) == fold(self.doc.title)}
+            return idx, re.sub(r"\s+", "", self.doc.title)
+        text, idx = "", set()
+        end_mark = fold(fmt.title_suffix)[-4:]
+        for i, b in enumerate(self.blocks[:first]):
+            if not b.is_text:
+                continue
+            if len(idx) == 3:
+                break
+            text += b.text
+            idx.add(i)
+            if end_mark in fold(text):
+                return idx, re.sub(r"\s+", "", text)
+        first_text = next((i for i, b in enumerate(self.blocks[:first]) if b.is_text), None)
+        if first_text is None:
+            return set(), None
+        return {first_text}, re.sub(r"\s+", "", self.blocks[first_text].text)
+
+    def _closing(self, found: list[Found]) -> tuple[int, str | None, dt.date | None]:
+        start = found[-1].index + 1 if found else 0
+        end = len(self.blocks)
+        for i in range(end - 1, max(start, end - 6) - 1, -1):
+            block = self.blocks[i]
+            if not block.is_text:
+                break
+            issued = _date(block.text)
+            if issued is None:
+                continue
+            prev = self.blocks[i - 1] if i - 1 >= start else None
+            if (
+                prev is not None
+                and prev.is_text
+                and len(fold(prev.text)) <= MAX_SIGNATURE
+                and not prev.text.endswith(TERMINAL)
+                and _date(prev.text) is None
+            ):
+                return i - 1, prev.text, issued
+            return i, None, issued
+        return end, None, None
+
+    def _metadata(self, first: int, labels: dict[str, list[str]]) -> dict[str, Any]:
+        """Facts from a web page's metadata box (a table before the report's first section)."""
+        meta: dict[str, Any] = {}
+        for block in self.blocks[:first]:
+            if block.kind != "table":
+                continue
+            for row in block.rows:
+                for cell, nxt in itertools.pairwise(row):
+                    for key, names in labels.items():
+                        if key not in meta and fold(cell.text) in {fold(n) for n in names} and nxt.text:
+                            meta[key] = nxt.text
+        if "issued" in meta:
+            m = ISO_DATE.search(meta["issued"])
+            meta["issued"] = dt.date(*(int(g) for g in m.groups())) if m else _date(meta["issued"])
+        return meta
+
+    def _name_from_title(self, title: str | None) -> str | None:
+        if not title:
+            return None
+        m = YEAR.search(title)
+        return title[: m.start()] if m and m.start() > 1 else None
+
+    def _year(self, title: str | None, preface: list[str]) -> int | None:
+        for text in (title or "", *preface):
+            m = YEAR.search(text)
+            if m:
+                return int(m.group(1))
+        return None
+
+    def _narrative(self, blocks: list[Block], f: Found) -> list[Any]:
+        out: list[Any] = []
+        for block in blocks:
+            if block.kind == "table":
+                self.report.notes.append(f"“{f.text}”部分中有一个表格，格式中此部分没有表格，未读取")
+                continue
+            folded = fold(block.text)
+            is_subhead = block.kind == "heading" or (
+                bool(SUBHEAD.match(folded)) and len(folded) <= MAX_SUBHEAD and "。" not in block.text.rstrip("。")
+            )
+            out.append({"subhead": block.text} if is_subhead else block.text)
+        return out
+
+
+def _refs(table: Any) -> list[str]:
+    return [table.cell_ref(r, f.key) for r, f in table.cells()]
+
+
+def assemble(doc: SourceDoc, agency_id: str | None = None) -> ImportResult:
+    return Assembler(doc, agency_id).run()
