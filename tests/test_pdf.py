@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -158,6 +159,29 @@ def test_page_numbers_in_dashes_on_the_outer_edge(pdf: Path) -> None:
         # Odd pages at the right, even pages at the left (A4 is 595 pt wide).
         x = float(number.group(1))
         assert (x > 595 / 2) if page % 2 else (x < 595 / 2), (page, x)
+
+
+def test_body_lines_run_flush_to_both_margins(pdf: Path) -> None:
+    # A line followed by another line of the same paragraph (one starting at the left margin, not
+    # indented) ends at the right margin: Chinese text justified between characters.
+    width, mm = 595.276, 72 / 25.4
+    checked = 0
+    for page in range(1, page_count(pdf) + 1):
+        inner, outer = 28 * mm, 26 * mm  # binding side and fore-edge: mirrored on even pages
+        left, right = (inner, width - outer) if page % 2 else (outer, width - inner)
+        layout = run("pdftotext", "-bbox-layout", "-f", str(page), "-l", str(page), str(pdf), "-")
+        lines = [
+            (float(x0), float(y0), float(x1), float(y1))
+            for x0, y0, x1, y1 in re.findall(
+                r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', layout
+            )
+        ]
+        body = [ln for ln in lines if ln[3] - ln[1] > 18]  # 16 pt body lines, not tables or page numbers
+        for above, below in itertools.pairwise(body):
+            if abs(below[0] - left) < 0.5:
+                assert abs(above[2] - right) < 1.5, (page, above, right)
+                checked += 1
+    assert checked > 20
 
 
 def test_same_input_same_bytes(built: Path, pdf: Path) -> None:
