@@ -11,6 +11,9 @@ from nbconvert.exporters import Exporter
 from . import atomic
 from .exporters import EXPORTERS
 
+# What ``nianbao run`` publishes beside report.ipynb: the page and its A4 PDF.
+DEFAULT_FORMATS: tuple[str, ...] = ("html", "pdf")
+
 
 @cache
 def exporter(name: str) -> Exporter:
@@ -29,7 +32,7 @@ def render_all(nb: nbformat.NotebookNode, formats: tuple[str, ...]) -> dict[str,
     return files
 
 
-def publish(nb: nbformat.NotebookNode, out_dir: Path, formats: tuple[str, ...] = ("html",)) -> list[Path]:
+def publish(nb: nbformat.NotebookNode, out_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Path]:
     """Write ``report.ipynb`` and ``report.<ext>`` for each format into ``out_dir``.
 
     Everything is rendered before anything is written, so a failing export leaves the previous

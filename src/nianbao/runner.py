@@ -12,7 +12,7 @@ from papermill.exceptions import PapermillExecutionError
 from .execute import execute
 from .params import ParamsError, load_params
 from .project import Project, find_project
-from .publish import publish
+from .publish import DEFAULT_FORMATS, publish
 
 
 @dataclass
@@ -30,7 +30,9 @@ class Result:
         return self.status == "built"
 
 
-def run_one(params_file: str | Path, project: Project | None = None, formats: tuple[str, ...] = ("html",)) -> Result:
+def run_one(
+    params_file: str | Path, project: Project | None = None, formats: tuple[str, ...] = DEFAULT_FORMATS
+) -> Result:
     """Build one report; never raises for a bad agency-year, returns a failed Result instead."""
     t0 = time.perf_counter()
     params_file = Path(params_file)
