@@ -10,9 +10,9 @@ from nbconvert.exporters import Exporter
 
 from . import atomic
 from .exporters import EXPORTERS
+from .project import DEFAULT_FORMATS
 
 # What ``nianbao run`` publishes beside report.ipynb: the page and its A4 PDF.
-DEFAULT_FORMATS: tuple[str, ...] = ("html", "pdf")
 
 
 @cache
