@@ -16,10 +16,9 @@ from typing import Any
 
 from . import atomic
 from .keys import report_key, shared_key
-from .project import Project
+from .project import DEFAULT_FORMATS, Project
 
 STATE_DIR = ".state"
-DEFAULT_FORMATS: tuple[str, ...] = ("html",)
 
 
 @dataclass

@@ -7,10 +7,11 @@ formats (the PDF) register in ``EXPORTERS`` and as ``nbconvert.exporters`` entry
 
 from __future__ import annotations
 
-from importlib import resources
+from collections.abc import Iterator, MutableMapping
+from importlib import import_module, resources
 from typing import Any, ClassVar
 
-from nbconvert.exporters import HTMLExporter
+from nbconvert.exporters import Exporter, HTMLExporter
 from traitlets import Bool, Unicode, default
 
 from .notebook import META_KEY
@@ -53,6 +54,7 @@ class ReportHTMLExporter(HTMLExporter):
         resources["nianbao"] = {
             "title": meta.get("title") or "政府信息公开工作年度报告",
             "agency": meta.get("agency", ""),
+            "issued": meta.get("issued", ""),
             "lang": meta.get("lang", "zh-CN"),
             "hidden_tags": sorted(hidden),
             "review": self.review,
@@ -67,7 +69,41 @@ class ReviewHTMLExporter(ReportHTMLExporter):
     review = Bool(True).tag(config=True)
 
 
-# Output name → (exporter class, file extension). The PDF exporter registers here too.
-EXPORTERS: dict[str, tuple[type[HTMLExporter], str]] = {
-    "html": (ReportHTMLExporter, ".html"),
-}
+class ExporterRegistry(MutableMapping[str, tuple[type[Exporter], str]]):
+    """Output name → (exporter class, file extension).
+
+    A class may be registered as ``"module:Class"`` and is imported on first use: the PDF exporter
+    subclasses ``ReportHTMLExporter`` (so it cannot be imported here without a cycle) and pulls in
+    WeasyPrint, which an HTML-only export should not pay for.
+    """
+
+    def __init__(self, entries: dict[str, tuple[type[Exporter] | str, str]]) -> None:
+        self._entries = dict(entries)
+
+    def __getitem__(self, name: str) -> tuple[type[Exporter], str]:
+        cls, ext = self._entries[name]
+        if isinstance(cls, str):
+            module, _, attr = cls.partition(":")
+            cls = getattr(import_module(module), attr)
+            self._entries[name] = (cls, ext)
+        return cls, ext
+
+    def __setitem__(self, name: str, value: tuple[type[Exporter] | str, str]) -> None:
+        self._entries[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+EXPORTERS = ExporterRegistry(
+    {
+        "html": (ReportHTMLExporter, ".html"),
+        "pdf": ("nianbao.pdf:ReportPDFExporter", ".pdf"),
+    }
+)

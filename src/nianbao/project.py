@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NOTEBOOK = Path("notebooks") / "annual_report.ipynb"
+# What every report is published as (names in nianbao.exporters.EXPORTERS).
+DEFAULT_FORMATS: tuple[str, ...] = ("html", "pdf")
 
 
 @dataclass(frozen=True)

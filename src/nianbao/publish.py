@@ -11,7 +11,9 @@ from nbconvert.exporters import Exporter
 
 from . import atomic
 from .exporters import EXPORTERS, ReviewHTMLExporter
+from .project import DEFAULT_FORMATS
 
+# What ``nianbao run`` publishes beside report.ipynb: the page and its A4 PDF (``DEFAULT_FORMATS``).
 # The reviewer's copy: the report with the 校验结果 part and the failing cells highlighted.
 REVIEW_FILE = "review.html"
 
@@ -44,7 +46,7 @@ def render_all(nb: nbformat.NotebookNode, formats: tuple[str, ...], review: bool
 def publish(
     nb: nbformat.NotebookNode,
     out_dir: Path,
-    formats: tuple[str, ...] = ("html",),
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
     *,
     review: bool = False,
     extra: Mapping[str, bytes] | None = None,

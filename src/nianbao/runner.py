@@ -16,7 +16,7 @@ from .execute import execute
 from .findings import Finding
 from .params import ParamsError, load_params
 from .project import Project, find_project
-from .publish import publish
+from .publish import DEFAULT_FORMATS, publish
 
 FINDINGS_FILE = "findings.json"
 
@@ -53,7 +53,7 @@ def validate_for_run(params_files: Sequence[str | Path], project: Project) -> di
 def run_one(
     params_file: str | Path,
     project: Project | None = None,
-    formats: tuple[str, ...] = ("html",),
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
     findings: Sequence[Finding] | None = None,
 ) -> Result:
     """Build one report; never raises for a bad agency-year, returns a failed Result instead.
