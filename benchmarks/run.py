@@ -28,7 +28,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import ROOT, generate  # noqa: E402
+from generate import ROOT, generate
 
 BIN = Path(sys.executable).parent
 
@@ -102,11 +102,27 @@ def naive(proj: Path, sample: int) -> list[float]:
     for i, f in enumerate(files):
         nb = out / f"{i}.ipynb"
         t0 = time.perf_counter()
-        subprocess.run([str(BIN / "papermill"), "notebooks/annual_report.ipynb", str(nb), "-p", "params_file", str(f),
-                        "--cwd", "notebooks"], cwd=proj, check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(BIN / "papermill"),
+                "notebooks/annual_report.ipynb",
+                str(nb),
+                "-p",
+                "params_file",
+                str(f),
+                "--cwd",
+                "notebooks",
+            ],
+            cwd=proj,
+            check=True,
+            capture_output=True,
+        )
         subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", str(nb)], check=True, capture_output=True)
-        subprocess.run([str(BIN / "weasyprint"), str(nb.with_suffix(".html")), str(nb.with_suffix(".pdf"))],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [str(BIN / "weasyprint"), str(nb.with_suffix(".html")), str(nb.with_suffix(".pdf"))],
+            check=True,
+            capture_output=True,
+        )
         times.append(time.perf_counter() - t0)
     return times
 
@@ -132,18 +148,25 @@ def main() -> None:
         wall_big, rc_big, peak_big = timed([nianbao, "build", "--jobs", str(args.jobs)], big)
         noop_big, _, _ = timed([nianbao, "build"], big)
     rows += [
-        ("machine", f"{platform.machine()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
-                    f"Python {platform.python_version()}"),
-        ("naive per report (median of %d; papermill CLI + GX in kernel, nbconvert CLI, WeasyPrint)" % len(naive_times),
-         f"{naive_per:.2f} s"),
+        (
+            "machine",
+            f"{platform.machine()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+            f"Python {platform.python_version()}",
+        ),
+        (
+            f"naive per report (median of {len(naive_times)}; papermill CLI + GX in kernel, nbconvert CLI, WeasyPrint)",
+            f"{naive_per:.2f} s",
+        ),
         (f"naive, extrapolated to {args.count}", f"{naive_per * args.count:.0f} s"),
         (f"nianbao build --force, {args.count} agency-years, --jobs {args.jobs} (exit {rc})", f"{wall:.1f} s wall"),
         ("nianbao per report (wall / count)", f"{per:.3f} s"),
         ("ratio naive / nianbao per report", f"{naive_per / per:.1f}×"),
         (f"no-op rebuild, {args.count}", f"{noop_small:.2f} s"),
         (f"peak memory (process tree), {args.count}", f"{peak / 2**20:.0f} MiB"),
-        (f"nianbao build, {args.noop_count} agency-years (exit {rc_big})",
-         f"{wall_big:.1f} s wall, {wall_big / args.noop_count:.3f} s per report"),
+        (
+            f"nianbao build, {args.noop_count} agency-years (exit {rc_big})",
+            f"{wall_big:.1f} s wall, {wall_big / args.noop_count:.3f} s per report",
+        ),
         (f"no-op rebuild, {args.noop_count}", f"{noop_big:.2f} s"),
         (f"peak memory (process tree), {args.noop_count}", f"{peak_big / 2**20:.0f} MiB"),
     ]
