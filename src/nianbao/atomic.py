@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 TMP_MARK = ".tmp-"
@@ -40,6 +40,16 @@ def write_bytes(target: str | Path, data: bytes) -> None:
 
 def write_text(target: str | Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
+
+
+def write_files(folder: str | Path, files: Mapping[str, bytes]) -> list[Path]:
+    """Write name → content into ``folder``, each file atomically. Callers render everything first,
+    so a failing export never leaves a mixed set of old and new outputs."""
+    written = []
+    for name, data in files.items():
+        write_bytes(Path(folder) / name, data)
+        written.append(Path(folder) / name)
+    return written
 
 
 def sweep(folder: str | Path) -> int:

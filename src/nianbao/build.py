@@ -303,9 +303,7 @@ def _counts(findings: list[dict[str, Any]] | None) -> dict[str, int]:
 
 
 def _finish_built(project: Project, entry: Entry, files: dict[str, bytes], state: dict[str, Any]) -> None:
-    out = project.out_dir(entry.agency_id, entry.year)
-    for name, data in files.items():
-        atomic.write_bytes(out / name, data)
+    atomic.write_files(project.out_dir(entry.agency_id, entry.year), files)
     _write_state(project, entry, state)
 
 

@@ -1,31 +1,27 @@
-"""Build one agency-year: check params, validate (Great Expectations), execute the notebook with
-papermill, publish its outputs (report, review copy, findings.json)."""
+"""Build one agency-year on its own (``nianbao run``): check params, validate with Great Expectations,
+execute the notebook with papermill in a fresh kernel, publish its outputs (report, review copy, PDF,
+findings.json). The batch build does the same through ``build.py`` with warm kernels.
+"""
 
 from __future__ import annotations
 
 import time
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from papermill.exceptions import PapermillExecutionError
-
-from . import findings as findings_mod
-from .execute import execute
+from .atomic import write_files
 from .findings import Finding
 from .params import ParamsError, load_params
-from .project import Project, find_project
-from .publish import DEFAULT_FORMATS, publish
-
-FINDINGS_FILE = "findings.json"
+from .project import DEFAULT_FORMATS, Project, find_project
+from .worker import Job, run_job
 
 
 @dataclass
 class Result:
     params_file: Path
     status: str  # "built" | "failed"
-    step: str = ""  # which step failed: params | execute | export
+    step: str = ""  # which step failed: params | validate | execute | export
     message: str = ""
     out_dir: Path | None = None
     outputs: list[Path] = field(default_factory=list)
@@ -38,11 +34,8 @@ class Result:
 
 
 def validate_for_run(params_files: Sequence[str | Path], project: Project) -> dict[Path, list[Finding]]:
-    """Findings of every loadable params file, from ONE Great Expectations run (for a batch build).
-
-    Pass each file's findings to ``run_one(…, findings=…)``; files that fail to load are left out
-    (``run_one`` reports them).
-    """
+    """Findings of every loadable params file, from one Great Expectations run; files that fail to load
+    are left out (``run_one`` reports them)."""
     from .validate import validate_files
 
     suites_dir = project.expectations_dir if project.expectations_dir.is_dir() else None
@@ -58,9 +51,8 @@ def run_one(
 ) -> Result:
     """Build one report; never raises for a bad agency-year, returns a failed Result instead.
 
-    ``findings``: precomputed by ``validate_for_run`` for a whole batch; when None, this agency-year
-    (with its previous year) is validated here, in the parent process, before the notebook runs.
-    The notebook receives the findings as a parameter and shows them in the review copy.
+    ``findings``: precomputed for a batch; when None, this agency-year (with its previous year) is
+    validated here, in the parent process, and the notebook receives the findings as a parameter.
     """
     t0 = time.perf_counter()
     params_file = Path(params_file)
@@ -80,23 +72,19 @@ def run_one(
             result.message = f"{params_file}: 校验失败 {type(err).__name__}: {err}"
             return _done(result, t0)
     result.findings = list(findings)
-    try:
-        nb = execute(project.notebook, params_file, parameters={"findings": [f.to_dict() for f in result.findings]})
-    except PapermillExecutionError as err:
-        result.step = "execute"
-        result.message = f"{params_file}: 第 {err.exec_count} 个代码单元格出错：{err.ename}: {err.evalue}"
+    job = Job(
+        params_name=str(params_file),
+        params=params.to_params(),
+        notebook=project.notebook.read_text(encoding="utf-8"),
+        formats=formats,
+        parameters={"findings": [f.to_dict() for f in result.findings]},
+        engine=None,  # papermill's own engine: a fresh kernel, as an analyst's papermill run
+    )
+    outcome = run_job(job)
+    if not outcome.ok:
+        result.step, result.message = outcome.step, outcome.message
         return _done(result, t0)
-    except Exception as err:  # kernel died, notebook missing, …
-        result.step, result.message = "execute", f"{params_file}: {type(err).__name__}: {err}"
-        return _done(result, t0)
-    doc = findings_mod.document(params.agency.id, params.year, result.findings, params_file=str(params_file))
-    try:
-        extra = {FINDINGS_FILE: findings_mod.dumps(doc)}
-        result.outputs = publish(nb, result.out_dir, formats, review=True, extra=extra)
-    except Exception as err:
-        result.step = "export"
-        result.message = f"{params_file}: 导出失败 {type(err).__name__}: {err}\n{traceback.format_exc(limit=3)}"
-        return _done(result, t0)
+    result.outputs = write_files(result.out_dir, outcome.files)
     result.status = "built"
     return _done(result, t0)
 
