@@ -59,17 +59,31 @@ def test_seed_report_names_the_headings_and_the_blank_cell(seed_import):
     assert report.labels == []
 
 
-def test_lint_prints_the_import_report_and_writes_nothing(tmp_path, monkeypatch):
+def test_lint_prints_the_import_report_and_the_findings_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    # The Great Expectations part (nianbao.validate) is another issue's; here it finds nothing.
-    monkeypatch.setattr(cli, "_findings", lambda params: [])
     result = runner.invoke(cli.app, ["lint", str(SEED_TEXT)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, result.output  # the seed's findings are warnings only
     assert "1、 总体情况" in result.output
     assert "6、 其他需要报告的事项" in result.output
     assert "t4.suit_after_review.total" in result.output
     assert "「行政诉讼 / 复议后起诉 / 总计」栏" in result.output
+    # Great Expectations' findings: the blank cell, and the sum it makes impossible to check.
+    assert "[warning] blank" in result.output and "[warning] T4-sum" in result.output and "无法校验" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_lint_exits_1_on_a_broken_sum(tmp_path, monkeypatch):
+    lines = SEED_TEXT.read_text(encoding="utf-8").splitlines()
+    row = lines.index("\t一、本年新收政府信息公开申请数量")
+    assert lines[row + 1] == "\t0"
+    lines[row + 1] = "\t3"  # 自然人 3, 总计 still 0
+    source = tmp_path / "broken.txt"
+    source.write_text("\n".join(lines), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli.app, ["lint", str(source)])
+    assert result.exit_code == 1, result.output
+    assert "[error] T3-rowsum" in result.output and "「一、本年新收政府信息公开申请数量」" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.txt"]
 
 
 def test_import_cli_writes_params_and_report_and_refuses_to_overwrite(tmp_path, seed):
