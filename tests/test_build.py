@@ -184,3 +184,20 @@ def test_dask_cluster_builds_into_the_local_build_folder(tmp_path: Path):
     assert len(built) == 2
     for s in built:
         assert (project / "build" / str(s["year"]) / s["agency_id"] / "report.html").is_file()
+
+
+def test_strict_exits_1_on_error_findings_and_the_index_counts_them(tmp_path: Path):
+    project = synthetic_project(tmp_path, 1, seed=9)
+    target = next(f for f in (project / "params").rglob("*.yaml") if SEED_ID not in str(f))
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    data["tables"]["t4"]["review"][4] += 1  # 总计 no longer the sum of its parts: T4-sum, an error
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert nianbao("build", "-j", "1", cwd=project).returncode == 0
+    strict = nianbao("build", "--strict", cwd=project)  # a no-op rebuild still knows the findings
+    assert strict.returncode == 1, strict.stdout
+    st = states(project)[f"{target.stem}/{target.parent.name}"]
+    assert st["errors"] == 1 and st["status"] == "built"
+    page = lhtml.fromstring((project / "build" / "index.html").read_bytes())
+    assert page.xpath("//b[@id='count-errors']")[0].text == "1"
+    findings = json.loads((project / "build" / target.stem / target.parent.name / "findings.json").read_text("utf-8"))
+    assert [f["rule_id"] for f in findings["findings"] if f["severity"] == "error"] == ["T4-sum"]

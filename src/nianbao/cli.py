@@ -112,15 +112,22 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     from rich.table import Table
 
     if summary.failing:
-        table = Table(title="生成失败", show_lines=True)
+        failures = Table(title="生成失败", show_lines=True)
         for col in ("参数文件", "步骤", "原因"):
-            table.add_column(col, overflow="fold")
+            failures.add_column(col, overflow="fold")
         for s in summary.failing:
-            table.add_row(escape(s["params_file"]), s.get("step", ""), escape(s.get("message", "")))
-        console.print(table)
+            failures.add_row(escape(s["params_file"]), s.get("step", ""), escape(s.get("message", "")))
+        console.print(failures)
+    warnings = sum(s.get("warnings", 0) for s in summary.states)
+    counts = (len(summary.built), len(summary.skipped), len(summary.failing), len(summary.removed))
+    table = Table(title="nianbao build")
+    for col in ("built", "skipped", "failed", "removed", "errors", "warnings"):
+        table.add_column(col, justify="right")
+    table.add_row(*(str(n) for n in (*counts, summary.errors, warnings)))
+    console.print(table)
     console.print(
-        f"built {len(summary.built)}, skipped {len(summary.skipped)}, failed {len(summary.failing)}, "
-        f"removed {len(summary.removed)}; findings: {summary.errors} errors → build/index.html"
+        f"built {counts[0]}, skipped {counts[1]}, failed {counts[2]}, removed {counts[3]}; "
+        f"findings: {summary.errors} errors, {warnings} warnings → build/index.html"
     )
 
 

@@ -9,6 +9,7 @@ sections, tables, metadata — works on this form only, whatever the source was.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -82,3 +83,14 @@ def grid_rows(cells: dict[tuple[int, int], tuple[int, str, bool]]) -> list[list[
             row.append(Cell(clean_text(text), above))
         rows.append(row)
     return rows
+
+
+def sniff_zip(path: Path, head: bytes, member: str) -> float:
+    """How sure it is that ``path`` is an Office file: a zip archive holding ``member``."""
+    if not head.startswith(b"PK"):
+        return 0.0
+    try:
+        with zipfile.ZipFile(path) as z:
+            return 0.95 if member in z.namelist() else 0.0
+    except zipfile.BadZipFile:
+        return 0.0

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import docx
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from .document import Block, SourceDoc, clean_text, grid_rows, paragraphs
+from .document import Block, SourceDoc, clean_text, grid_rows, paragraphs, sniff_zip
 
 FORM = "docx"
 EXTENSIONS = (".docx",)
 
 
 def sniff(path: Path, head: bytes) -> float:
-    if not head.startswith(b"PK"):
-        return 0.0
-    try:
-        with zipfile.ZipFile(path) as z:
-            return 0.95 if "word/document.xml" in z.namelist() else 0.0
-    except zipfile.BadZipFile:
-        return 0.0
+    return sniff_zip(path, head, "word/document.xml")
 
 
 def _grid(table: Table) -> list[list]:
