@@ -19,10 +19,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# Reinstall when the dependencies change; register the venv's Jupyter kernel "nianbao".
+# Reinstall when the dependencies change; register the venv's Jupyter kernel "nianbao". Its kernels log
+# errors only: ipykernel warns on every start that its loopback TCP transport is unencrypted.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name nianbao --display-name "Python 3 (nianbao)" >/dev/null
+	mkdir -p $(VENV)/etc/ipython
+	echo 'c.IPKernelApp.log_level = "ERROR"' > $(VENV)/etc/ipython/ipython_kernel_config.py
 	touch $@
 
 system-report:
