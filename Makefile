@@ -21,7 +21,7 @@ $(BIN)/python:
 
 # Reinstall when the dependencies change; register the venv's Jupyter kernel "nianbao". Its kernels log
 # errors only: ipykernel warns on every start that its loopback TCP transport is unencrypted.
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name nianbao --display-name "Python 3 (nianbao)" >/dev/null
 	mkdir -p $(VENV)/etc/ipython
