@@ -201,3 +201,11 @@ def test_strict_exits_1_on_error_findings_and_the_index_counts_them(tmp_path: Pa
     assert page.xpath("//b[@id='count-errors']")[0].text == "1"
     findings = json.loads((project / "build" / target.stem / target.parent.name / "findings.json").read_text("utf-8"))
     assert [f["rule_id"] for f in findings["findings"] if f["severity"] == "error"] == ["T4-sum"]
+
+
+def test_no_params_found_is_an_error_not_an_empty_success(tmp_path: Path):
+    project = make_project(tmp_path)
+    for f in (project / "params").rglob("*.yaml"):
+        f.unlink()
+    result = nianbao("build", cwd=project)
+    assert result.returncode == 2 and "没有找到参数文件" in result.stderr

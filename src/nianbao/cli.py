@@ -104,6 +104,9 @@ def build(
             on_plan=lambda n: progress.update(task, total=n),
             on_result=on_result,
         )
+    if not summary.states:
+        err_console.print("没有找到参数文件：应为 params/<机关代码>/<年度>.yaml（no params files found）")
+        raise typer.Exit(2)
     _print_summary(summary)
     raise typer.Exit(summary.exit_code(strict))
 
