@@ -197,7 +197,7 @@ def _build_stale(
     summary: Summary,
     report: Callback,
 ) -> None:
-    from .executors import make_executor
+    from .executors import in_child, make_executor
     from .params import ParamsError, load_params
     from .worker import Job
 
@@ -212,7 +212,7 @@ def _build_stale(
             summary.failed.append(state)
             report("failed", state)
     try:
-        findings = batch_findings(project, list(checked.values()))
+        findings = in_child(batch_findings, project, list(checked.values())) if checked else {}
     except Exception as err:  # GX itself failed (suites missing or unreadable): no report can be checked
         for rel, (e, _) in checked.items():
             state = _failed_state(
@@ -264,7 +264,8 @@ def _build_stale(
 
 def batch_findings(project: Project, checked: list[tuple[Entry, Any]]) -> dict[tuple[str, int], list[dict[str, Any]]]:
     """Findings (as dicts) for every agency-year of the batch, validated together in ONE Great Expectations
-    run in this process against the project's expectations/; previous years come from params/ on disk.
+    run against the project's expectations/; previous years come from params/ on disk. The build calls it
+    in a short-lived child process (``executors.in_child``) so the parent does not keep GX loaded.
     """
     from .params import ParamsError, load_params
     from .validate import key_of, previous_unreadable, validate_batch
