@@ -9,7 +9,7 @@ person (Chinese, cells named by their template labels) and saves as JSON beside 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -83,14 +83,7 @@ class LabelDeviation:
     ref: str | None = None  # record or column key when known
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "table": self.table,
-            "where": self.where,
-            "found": self.found,
-            "expected": self.expected,
-            "kind": self.kind,
-            "ref": self.ref,
-        }
+        return asdict(self)
 
     def __str__(self) -> str:
         if self.expected is None:

@@ -9,7 +9,7 @@ heading differs from the format is reported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from ..format import Format, Section
 from .document import Block
@@ -39,13 +39,7 @@ class HeadingIssue:
     message: str
 
     def to_dict(self) -> dict[str, str | None]:
-        return {
-            "section": self.section,
-            "expected": self.expected,
-            "found": self.found,
-            "kind": self.kind,
-            "message": self.message,
-        }
+        return asdict(self)
 
 
 def _score(text: str, section: Section, position: int, aliases: list[str]) -> tuple[float, Match, int | None, str]:
