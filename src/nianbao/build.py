@@ -162,7 +162,8 @@ def build(
     """Build what is stale under ``paths``; see the module docstring."""
     summary = Summary()
     report = on_result or (lambda kind, state: None)
-    atomic.sweep(project.build_dir) if project.build_dir.is_dir() else None
+    if project.build_dir.is_dir():
+        atomic.sweep(project.build_dir)  # temporaries a killed build left behind
     found, bad = entries(project, discover(paths))
     shared = shared_key(project.notebook, project.root / "expectations")
     stale: list[Entry] = []
