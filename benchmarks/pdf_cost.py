@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from nianbao.execute import execute
+from nianbao.batch.execute import execute
 from nianbao.project import find_project
-from nianbao.publish import exporter
+from nianbao.publish.outputs import exporter
 
 
 def main() -> None:

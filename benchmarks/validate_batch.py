@@ -48,7 +48,7 @@ def synthetic(n: int) -> list:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     print(f"import great_expectations (fresh process, median of 3): {gx_import_seconds():.2f} s")
-    from nianbao.validate import validate_batch, validate_one
+    from nianbao.validation.validator import validate_batch, validate_one
 
     items = synthetic(n)
     validate_one(items[0])  # warm-up: imports GX, compiles metrics

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import SEED_ID, SEED_PARAMS, make_project, nianbao
 from nianbao.params import ParamsError, dump_params, from_mapping, load_params
+from support import SEED_ID, SEED_PARAMS, make_project, nianbao
 
 
 @pytest.fixture(scope="module")

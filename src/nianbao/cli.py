@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__
+from nianbao import __version__
 
 app = typer.Typer(
     help="nianbao — reproducible, checked 政府信息公开工作年度报告.",
@@ -43,7 +43,7 @@ def run(
     ],
 ) -> None:
     """Execute the report notebook for each agency-year and publish build/<year>/<agency-id>/report.*."""
-    from .runner import run_one
+    from nianbao.batch.run_one import run_one
 
     failed = 0
     for path in params_files:
@@ -74,8 +74,8 @@ def build(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .build import build as run_build
-    from .project import find_project
+    from nianbao.batch.pipeline import build as run_build
+    from nianbao.project import find_project
 
     project = find_project()
     counts = {"built": 0, "skipped": 0, "failed": 0}
@@ -151,8 +151,8 @@ def import_(
     force: Annotated[bool, typer.Option("--force", help="overwrite an existing params file")] = False,
 ) -> None:
     """Turn SOURCE into a params file and an import report (<year>.import.json beside it)."""
-    from .importers import import_source, report_path, save
-    from .project import find_project
+    from nianbao.importers import import_source, report_path, save
+    from nianbao.project import find_project
 
     if not source.is_file():
         err_console.print(f"找不到文件：{source}")
@@ -178,7 +178,7 @@ def import_(
 
 def _findings(params) -> list:
     """Great Expectations findings for ``params`` (nianbao.validate, issue 3)."""
-    from .validate import validate_one
+    from nianbao.validation.validator import validate_one
 
     return validate_one(params, previous=None)
 
@@ -188,7 +188,7 @@ def lint(
     source: Annotated[Path, typer.Argument(help="a published report (.txt .html .md .docx) or a filled-in .xlsx")],
 ) -> None:
     """Check SOURCE against the format: the import report plus the validation findings. Writes nothing."""
-    from .importers import import_source
+    from nianbao.importers import import_source
 
     if not source.is_file():
         err_console.print(f"找不到文件：{source}")
@@ -226,10 +226,10 @@ def new(
     force: Annotated[bool, typer.Option("--force", help="overwrite an existing workbook")] = False,
 ) -> None:
     """Write a fill-in workbook for AGENCY-ID's YEAR report; `nianbao import FILE.xlsx` reads it back."""
-    from .format import DEFAULT_FORMAT, get_format
-    from .model import AGENCY_ID
-    from .params import ParamsError, load_params
-    from .workbook import write_workbook
+    from nianbao.format import DEFAULT_FORMAT, get_format
+    from nianbao.model import AGENCY_ID
+    from nianbao.params import ParamsError, load_params
+    from nianbao.workbook.form import write_workbook
 
     if not AGENCY_ID.match(agency_id):
         err_console.print(f"机关代码 {agency_id!r} 不可用：只能用小写英文字母、数字、- 和 _，且以字母或数字开头")
@@ -271,7 +271,7 @@ def validate(
     from rich.table import Table
     from rich.text import Text
 
-    from .validate import ValidationFailed, validate_files
+    from nianbao.validation.validator import ValidationFailed, validate_files
 
     try:
         results = validate_files(params_files)
@@ -322,9 +322,9 @@ def expectations(
     ] = False,
 ) -> None:
     """Generate the Great Expectations suites in expectations/ from the national format's rules."""
-    from .format import available_formats, get_format
-    from .project import find_project
-    from .suites import stale, write
+    from nianbao.format import available_formats, get_format
+    from nianbao.project import find_project
+    from nianbao.validation.suites import stale, write
 
     folder = find_project().expectations_dir
     if check:

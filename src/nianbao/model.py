@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .format import DEFAULT_FORMAT, Format, available_formats, get_format
-from .values import TableValues, parse_tables
+from nianbao.format import DEFAULT_FORMAT, Format, available_formats, get_format
+from nianbao.values import TableValues, parse_tables
 
 AGENCY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 CHINESE_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
@@ -39,7 +39,7 @@ class Subhead(Strict):
     subhead: Annotated[str, Field(min_length=1)]
 
 
-Block = Annotated[str, Field(min_length=1)] | Subhead
+SectionItem = Annotated[str, Field(min_length=1)] | Subhead
 
 
 class Source(Strict):
@@ -76,7 +76,7 @@ class AgencyYear(Strict):
     title: str | None = None
     issued: dt.date
     preface: list[Annotated[str, Field(min_length=1)]]
-    sections: dict[str, list[Block]]
+    sections: dict[str, list[SectionItem]]
     tables: TableValues
     signature: Annotated[str, Field(min_length=1)]
     source: Source | None = None

@@ -14,8 +14,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .model import AgencyYear
-from .values import Problem, TableProblems
+from nianbao.model import AgencyYear
+from nianbao.values import Problem, TableProblems
 
 # How the top-level fields are called in messages.
 FIELD_NAMES = {

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NOTEBOOK = Path("notebooks") / "annual_report.ipynb"
-# What every report is published as (names in nianbao.exporters.EXPORTERS).
+# What every report is published as (names in nianbao.publish.exporters.EXPORTERS).
 DEFAULT_FORMATS: tuple[str, ...] = ("html", "pdf")
 
 

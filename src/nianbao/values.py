@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .format import Field, Format, Record, Table
+from nianbao.format import Field, Format, Record, Table
 
 CellValue = int | Decimal | None
 

@@ -11,11 +11,10 @@ from importlib import resources
 
 import yaml
 
-from .spec import Block, CellKind, Field, Format, HeaderCell, Node, Record, Rule, Section, Table
+from nianbao.format.spec import CellKind, Field, Format, HeaderCell, Node, Record, Rule, Section, Table, TableBlock
 
 __all__ = [
     "DEFAULT_FORMAT",
-    "Block",
     "CellKind",
     "Field",
     "Format",
@@ -25,6 +24,7 @@ __all__ = [
     "Rule",
     "Section",
     "Table",
+    "TableBlock",
     "available_formats",
     "get_format",
 ]
@@ -45,6 +45,6 @@ def get_format(version: str = DEFAULT_FORMAT) -> Format:
     if version not in available_formats():
         raise KeyError(f"未知的格式版本 {version!r}；可用：{', '.join(available_formats())}")
     text = resources.files(__package__).joinpath(f"v{version}.yaml").read_text(encoding="utf-8")
-    from .spec import build_format
+    from nianbao.format.spec import build_format
 
     return build_format(yaml.safe_load(text))

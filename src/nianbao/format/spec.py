@@ -73,7 +73,7 @@ class Record:
 
 
 @dataclass(frozen=True)
-class Block:
+class TableBlock:
     """A block of table 二: a title row, a header row and value rows."""
 
     key: str
@@ -103,7 +103,7 @@ class Table:
     rows: tuple[Node, ...] = ()
     corner: str = ""
     row_header: str = ""
-    blocks: tuple[Block, ...] = ()
+    blocks: tuple[TableBlock, ...] = ()
     records_by: Literal["rows", "columns"] = "rows"
 
     @property
@@ -117,7 +117,7 @@ class Table:
                 return r
         raise KeyError(key)
 
-    def block_of(self, record: Record) -> Block:
+    def block_of(self, record: Record) -> TableBlock:
         """The block of table 二 that holds ``record``."""
         for block in self.blocks:
             if any(row.key == record.path[-1] for row in block.rows):
@@ -295,7 +295,7 @@ def _table(key: str, raw: Mapping[str, Any]) -> Table:
     common = dict(key=key, number=raw["number"], title=raw["title"], layout=raw["layout"])
     if raw["layout"] == "blocks":
         blocks = tuple(
-            Block(
+            TableBlock(
                 key=b["key"],
                 label=b["label"],
                 columns=tuple(Field(c["key"], c["label"], c.get("kind", "count")) for c in b["columns"]),

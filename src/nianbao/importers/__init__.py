@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import atomic
-from ..params import dump_params
-from . import docx, html, markdown, text, xlsx
-from .assemble import ImportResult, UnsupportedFormat, assemble, derive_agency_id
-from .report import CellIssue, ImportReport, LabelDeviation
-from .sections import HeadingIssue
+from nianbao import atomic
+from nianbao.importers import docx, html, markdown, text, xlsx
+from nianbao.importers.assemble import ImportResult, UnsupportedFormat, assemble, derive_agency_id
+from nianbao.importers.report import CellIssue, ImportReport, LabelDeviation
+from nianbao.importers.sections import HeadingIssue
+from nianbao.params import dump_params
 
 __all__ = [
     "FORMS",

@@ -19,15 +19,15 @@ from typing import Any
 
 from pypinyin import lazy_pinyin
 
-from ..format import Format, available_formats, get_format
-from ..model import AgencyYear
-from ..params import ParamsError, from_mapping
-from ..values import TableValues
-from .document import Block, SourceDoc
-from .labels import CN_DIGITS, TERMINAL, aliases, fold, versions
-from .report import ImportReport
-from .sections import Found, find_sections, heading_issues
-from .tables import read_table
+from nianbao.format import Format, available_formats, get_format
+from nianbao.importers.document import SourceBlock, SourceDoc
+from nianbao.importers.labels import CN_DIGITS, TERMINAL, aliases, fold, versions
+from nianbao.importers.report import ImportReport
+from nianbao.importers.sections import Found, find_sections, heading_issues
+from nianbao.importers.table_reader import read_table
+from nianbao.model import AgencyYear
+from nianbao.params import ParamsError, from_mapping
+from nianbao.values import TableValues
 
 DATE = re.compile(r"^\(?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*\)?$")
 ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -74,7 +74,7 @@ class UnsupportedFormat(Exception):
     """The report follows a national format that has no data file yet (e.g. the 2019 one)."""
 
 
-def detect_format(blocks: list[Block], path_name: str) -> Format:
+def detect_format(blocks: list[SourceBlock], path_name: str) -> Format:
     """The format whose table 二 labels the report's table 二 uses; refuse a known older one."""
     seen = {fold(c.text) for b in blocks if b.kind == "table" for row in b.rows for c in row}
     seen |= {fold(b.text) for b in blocks if b.kind != "table"}
@@ -183,7 +183,7 @@ class Assembler:
 
     # --- parts -------------------------------------------------------------------------------
 
-    def _table_section_hint(self) -> list[Block]:
+    def _table_section_hint(self) -> list[SourceBlock]:
         return self.blocks
 
     def _title(self, first: int, fmt: Format) -> tuple[set[int], str | None]:
@@ -257,7 +257,7 @@ class Assembler:
                 return int(m.group(1))
         return None
 
-    def _narrative(self, blocks: list[Block], f: Found) -> list[Any]:
+    def _narrative(self, blocks: list[SourceBlock], f: Found) -> list[Any]:
         out: list[Any] = []
         for block in blocks:
             if block.kind == "table":

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .labels import BOOKMARK, PAGE_MARKER
+from nianbao.importers.labels import BOOKMARK, PAGE_MARKER
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Cell:
 
 
 @dataclass
-class Block:
+class SourceBlock:
     kind: Literal["para", "heading", "table"]
     text: str = ""
     rows: list[list[Cell]] = field(default_factory=list)
@@ -41,7 +41,7 @@ class SourceDoc:
 
     path: Path
     form: str
-    blocks: list[Block]
+    blocks: list[SourceBlock]
     title: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -55,13 +55,13 @@ def is_page_marker(text: str) -> bool:
     return bool(PAGE_MARKER.match(text))
 
 
-def paragraphs(text: str, kind: Literal["para", "heading"] = "para", level: int = 0) -> list[Block]:
+def paragraphs(text: str, kind: Literal["para", "heading"] = "para", level: int = 0) -> list[SourceBlock]:
     """One block per non-empty line (page markers dropped)."""
     out = []
     for line in text.split("\n"):
         line = clean_text(line)
         if line and not is_page_marker(line):
-            out.append(Block(kind, line, level=level))
+            out.append(SourceBlock(kind, line, level=level))
     return out
 
 

@@ -8,7 +8,7 @@ import docx
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from .document import Block, SourceDoc, clean_text, grid_rows, paragraphs, sniff_zip
+from nianbao.importers.document import SourceBlock, SourceDoc, clean_text, grid_rows, paragraphs, sniff_zip
 
 FORM = "docx"
 EXTENSIONS = (".docx",)
@@ -41,11 +41,11 @@ def _grid(table: Table) -> list[list]:
 
 def read(path: Path) -> SourceDoc:
     document = docx.Document(str(path))
-    blocks: list[Block] = []
+    blocks: list[SourceBlock] = []
     title: str | None = None
     for item in document.iter_inner_content():
         if isinstance(item, Table):
-            blocks.append(Block("table", rows=_grid(item)))
+            blocks.append(SourceBlock("table", rows=_grid(item)))
         elif isinstance(item, Paragraph):
             style = (item.style.name if item.style is not None else "") or ""
             if style == "Title":

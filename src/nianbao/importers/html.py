@@ -6,7 +6,7 @@ from pathlib import Path
 
 import lxml.html
 
-from .document import Block, SourceDoc, clean_text, grid_rows, paragraphs
+from nianbao.importers.document import SourceBlock, SourceDoc, clean_text, grid_rows, paragraphs
 
 FORM = "html"
 EXTENSIONS = (".html", ".htm", ".xhtml")
@@ -45,7 +45,7 @@ def _grid(table: lxml.html.HtmlElement) -> list[list]:
     return grid_rows(cells)
 
 
-def parse(html: str | bytes) -> tuple[list[Block], str | None]:
+def parse(html: str | bytes) -> tuple[list[SourceBlock], str | None]:
     root = lxml.html.document_fromstring(html)
     for br in root.iter("br"):
         br.tail = "\n" + (br.tail or "")
@@ -56,13 +56,13 @@ def parse(html: str | bytes) -> tuple[list[Block], str | None]:
     if not title:
         t = root.xpath("//title")
         title = clean_text(_text(t[0])) if t else None
-    blocks: list[Block] = []
+    blocks: list[SourceBlock] = []
     body = root.body if root.find("body") is not None else root
 
     def walk(el: lxml.html.HtmlElement) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag == "table":
-            blocks.append(Block("table", rows=_grid(el)))
+            blocks.append(SourceBlock("table", rows=_grid(el)))
         elif tag in HEADINGS:
             blocks.extend(paragraphs(_text(el), "heading", HEADINGS[tag]))
         elif tag in TEXT_TAGS:

@@ -12,8 +12,8 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .document import Block, Cell, SourceDoc, clean_text, paragraphs
-from .labels import TERMINAL, fold
+from nianbao.importers.document import Cell, SourceBlock, SourceDoc, clean_text, paragraphs
+from nianbao.importers.labels import TERMINAL, fold
 
 FORM = "markdown"
 EXTENSIONS = (".md", ".markdown")
@@ -35,8 +35,8 @@ def _inline_text(token: Token) -> str:
     return "".join(out)
 
 
-def _join_page_breaks(blocks: list[Block]) -> tuple[list[Block], int]:
-    out: list[Block] = []
+def _join_page_breaks(blocks: list[SourceBlock]) -> tuple[list[SourceBlock], int]:
+    out: list[SourceBlock] = []
     joined = 0
     for block in blocks:
         prev = out[-1] if out else None
@@ -54,10 +54,10 @@ def _join_page_breaks(blocks: list[Block]) -> tuple[list[Block], int]:
     return out, joined
 
 
-def parse(text: str) -> tuple[list[Block], str | None, int]:
+def parse(text: str) -> tuple[list[SourceBlock], str | None, int]:
     md = MarkdownIt("commonmark").enable("table")
     tokens = md.parse(text)
-    blocks: list[Block] = []
+    blocks: list[SourceBlock] = []
     title: str | None = None
     i = 0
     while i < len(tokens):
@@ -80,7 +80,7 @@ def parse(text: str) -> tuple[list[Block], str | None, int]:
                 elif t.type == "inline":
                     rows[-1].append(Cell(clean_text(_inline_text(t))))
                 j += 1
-            blocks.append(Block("table", rows=rows))
+            blocks.append(SourceBlock("table", rows=rows))
             i = j + 1
             continue
         if tok.type == "inline":

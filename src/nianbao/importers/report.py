@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .sections import HeadingIssue
+from nianbao.importers.sections import HeadingIssue
 
 CELL_STATUS = {
     "blank": "空白单元格",

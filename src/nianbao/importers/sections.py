@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ..format import Format, Section
-from .document import Block
-from .labels import Match, compare, core, fold, numbering
+from nianbao.format import Format, Section
+from nianbao.importers.document import SourceBlock
+from nianbao.importers.labels import Match, compare, core, fold, numbering
 
 MAX_HEADING = 40  # folded characters; longer blocks are paragraphs
 NUMBERED_MIN = 0.5  # similarity needed when the number is the section's own
@@ -52,7 +52,7 @@ def _score(text: str, section: Section, position: int, aliases: list[str]) -> tu
     return (m.score + (0.1 if num.number == position else 0.0) if ok else 0.0), m, num.number, num.style
 
 
-def find_sections(blocks: list[Block], fmt: Format, aliases: dict[str, list[str]]) -> list[Found]:
+def find_sections(blocks: list[SourceBlock], fmt: Format, aliases: dict[str, list[str]]) -> list[Found]:
     """The heading block of each section found, in block order.
 
     Every short text block is scored against every section; the best pairs are taken first, so a

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .document import Block, Cell, SourceDoc, clean_text, is_page_marker
+from nianbao.importers.document import Cell, SourceBlock, SourceDoc, clean_text, is_page_marker
 
 FORM = "text"
 EXTENSIONS = (".txt", ".text")
@@ -26,8 +26,8 @@ def sniff(path: Path, head: bytes) -> float:
     return 0.4 + (0.2 if tabbed else 0.0)
 
 
-def parse(text: str) -> list[Block]:
-    blocks: list[Block] = []
+def parse(text: str) -> list[SourceBlock]:
+    blocks: list[SourceBlock] = []
     table: list[list[str]] | None = None
     row: list[str] | None = None
 
@@ -35,7 +35,7 @@ def parse(text: str) -> list[Block]:
         nonlocal table, row
         if table is not None:
             rows = [[Cell(clean_text(c)) for c in r] for r in table if r]
-            blocks.append(Block("table", rows=rows))
+            blocks.append(SourceBlock("table", rows=rows))
         table, row = None, None
 
     for line in text.splitlines():
@@ -56,7 +56,7 @@ def parse(text: str) -> list[Block]:
             close_table()
             text_line = clean_text(line)
             if text_line:
-                blocks.append(Block("para", text_line))
+                blocks.append(SourceBlock("para", text_line))
     close_table()
     return blocks
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .assemble import ImportResult
-from .document import sniff_zip
+from nianbao.importers.assemble import ImportResult
+from nianbao.importers.document import sniff_zip
 
 FORM = "xlsx"
 EXTENSIONS = (".xlsx",)
@@ -16,6 +16,6 @@ def sniff(path: Path, head: bytes) -> float:
 
 
 def load(path: Path, agency_id: str | None = None) -> ImportResult:
-    from ..workbook import read_workbook
+    from nianbao.workbook.form import read_workbook
 
     return read_workbook(path, agency_id)

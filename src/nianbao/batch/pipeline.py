@@ -1,0 +1,330 @@
+"""The batch build: every agency-year under params/, incremental, parallel, never stopped by one failure.
+
+Per agency-year the build keeps a small state record in ``build/.state/<year>/<agency-id>.json``
+(content key, status, failing step and message, counts of findings, outputs). It is written last,
+after the outputs, so a killed build leaves the report stale and the next build redoes it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nianbao import atomic
+from nianbao.batch.keys import report_key, shared_key
+from nianbao.project import DEFAULT_FORMATS, Project
+
+STATE_DIR = ".state"
+
+
+@dataclass
+class Entry:
+    """One agency-year found in params/."""
+
+    params_file: Path
+    rel: str  # as shown to people: params/<agency-id>/<year>.yaml
+    agency_id: str
+    year: int
+    previous: Path  # params/<agency-id>/<year-1>.yaml (may not exist)
+    key: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.agency_id}/{self.year}"
+
+
+@dataclass
+class Summary:
+    built: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    states: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(s.get("errors", 0) for s in self.states)
+
+    @property
+    def failing(self) -> list[dict[str, Any]]:
+        """Agency-years that have no current report, whether they failed in this run or before."""
+        return [s for s in self.states if s.get("status") == "failed"]
+
+    def exit_code(self, strict: bool = False) -> int:
+        if self.failing:
+            return 2
+        if strict and self.errors:
+            return 1
+        return 0
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Params files: params/<agency-id>/<year>.yaml under each folder; files are taken as given."""
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found += sorted(q for q in p.rglob("*.yaml") if q.stem.isdigit() and not q.name.startswith("."))
+        else:
+            found.append(p)
+    return sorted(dict.fromkeys(found))
+
+
+def entries(project: Project, files: Iterable[Path]) -> tuple[list[Entry], list[dict[str, Any]]]:
+    """Entries for files laid out as params/<agency-id>/<year>.yaml; failed states for the others."""
+    out, bad = [], []
+    for f in files:
+        f = f.resolve()
+        rel = _rel(project, f)
+        if not f.is_file():
+            bad.append(_failed_state(rel, "params", f"{rel}: 找不到此参数文件"))
+        elif not f.stem.isdigit():
+            bad.append(_failed_state(rel, "params", f"{rel}: 文件应命名为 params/<机关代码>/<年度>.yaml"))
+        else:
+            year = int(f.stem)
+            out.append(Entry(f, rel, f.parent.name, year, f.with_name(f"{year - 1}.yaml")))
+    return out, bad
+
+
+def _rel(project: Project, f: Path) -> str:
+    try:
+        return str(f.relative_to(project.root))
+    except ValueError:
+        return str(f)
+
+
+def _failed_state(rel: str, step: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"params_file": rel, "status": "failed", "step": step, "message": message, "outputs": [], **extra}
+
+
+def state_path(project: Project, agency_id: str, year: int) -> Path:
+    return project.build_dir / STATE_DIR / str(year) / f"{agency_id}.json"
+
+
+def read_state(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def all_states(project: Project) -> list[dict[str, Any]]:
+    root = project.build_dir / STATE_DIR
+    states = [read_state(p) for p in sorted(root.glob("*/*.json"))] if root.is_dir() else []
+    return [s for s in states if s]
+
+
+def is_current(project: Project, entry: Entry, state: dict[str, Any] | None) -> bool:
+    """Same inputs as last time, and either its outputs are all there or its params were rejected.
+
+    Execution and export failures are retried: they may not come from the inputs.
+    """
+    if not state or state.get("key") != entry.key:
+        return False
+    if state.get("status") == "failed":
+        return state.get("step") == "params"
+    out = project.out_dir(entry.agency_id, entry.year)
+    return all((out / name).is_file() for name in state.get("outputs", []))
+
+
+def remove_orphans(project: Project, keep: set[tuple[str, int]]) -> list[str]:
+    """Outputs and states of agency-years whose params file is gone."""
+    removed = []
+    for state in all_states(project):
+        agency_id, year = state.get("agency_id"), state.get("year")
+        if agency_id is None or year is None or (agency_id, year) in keep:
+            continue
+        if (project.root / state["params_file"]).is_file():
+            continue
+        shutil.rmtree(project.out_dir(agency_id, year), ignore_errors=True)
+        state_path(project, agency_id, year).unlink(missing_ok=True)
+        removed.append(state["params_file"])
+    return removed
+
+
+Callback = Callable[[str, dict[str, Any]], None]
+
+
+def build(
+    project: Project,
+    paths: Iterable[Path],
+    *,
+    jobs: int = 1,
+    force: bool = False,
+    scheduler: str | None = None,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
+    on_plan: Callable[[int], None] | None = None,
+    on_result: Callback | None = None,
+) -> Summary:
+    """Build what is stale under ``paths``; see the module docstring."""
+    summary = Summary()
+    report = on_result or (lambda kind, state: None)
+    if project.build_dir.is_dir():
+        atomic.sweep(project.build_dir)  # temporaries a killed build left behind
+    found, bad = entries(project, discover(paths))
+    shared = shared_key(project.notebook, project.root / "expectations")
+    stale: list[Entry] = []
+    for e in found:
+        e.key = report_key(shared, e.params_file, e.previous, formats)
+        state = read_state(state_path(project, e.agency_id, e.year))
+        if not force and is_current(project, e, state):
+            assert state is not None
+            summary.skipped.append(state)
+            report("skipped", state)
+        else:
+            stale.append(e)
+    for state in bad:
+        summary.failed.append(state)
+        report("failed", state)
+    if on_plan:
+        on_plan(len(found) + len(bad))
+    summary.removed = remove_orphans(project, {(e.agency_id, e.year) for e in found})
+    if stale:
+        _build_stale(project, stale, jobs, scheduler, formats, summary, report)
+    summary.states = all_states(project) + bad
+    write_index(project, summary.states)
+    return summary
+
+
+def _build_stale(
+    project: Project,
+    stale: list[Entry],
+    jobs: int,
+    scheduler: str | None,
+    formats: tuple[str, ...],
+    summary: Summary,
+    report: Callback,
+) -> None:
+    from nianbao.batch.job import Job
+    from nianbao.batch.pool import in_child, make_executor
+    from nianbao.params import ParamsError, load_params
+
+    notebook = project.notebook.read_text(encoding="utf-8")
+    checked: dict[str, tuple[Entry, Any]] = {}
+    for e in stale:
+        try:
+            checked[e.rel] = (e, load_params(e.params_file, name=e.rel))
+        except ParamsError as err:
+            state = _failed_state(e.rel, "params", str(err), agency_id=e.agency_id, year=e.year, key=e.key)
+            _finish_failed(project, e, state)
+            summary.failed.append(state)
+            report("failed", state)
+    try:
+        findings = in_child(batch_findings, project, list(checked.values())) if checked else {}
+    except Exception as err:  # GX itself failed (suites missing or unreadable): no report can be checked
+        for rel, (e, _) in checked.items():
+            state = _failed_state(
+                rel, "validate", f"{rel}: 校验失败 {type(err).__name__}: {err}", agency_id=e.agency_id, year=e.year
+            )
+            _finish_failed(project, e, state)
+            summary.failed.append(state)
+            report("failed", state)
+        return
+    job_list = [
+        Job(
+            params_name=rel,
+            params=params.to_params(),
+            notebook=notebook,
+            formats=formats,
+            parameters=_parameters(findings.get((params.agency.id, params.year))),
+        )
+        for rel, (_, params) in checked.items()
+    ]
+    if not job_list:
+        return
+    executor = make_executor(min(jobs, len(job_list)), scheduler)
+    try:
+        for outcome in executor.run(job_list):
+            entry, params = checked[outcome.params_name]
+            base = {
+                "params_file": entry.rel,
+                "agency_id": entry.agency_id,
+                "agency": params.agency.name,
+                "year": entry.year,
+                "title": params.display_title,
+                "key": entry.key,
+                "seconds": round(outcome.seconds, 3),
+                **_counts(findings.get((params.agency.id, params.year))),
+            }
+            if outcome.ok:
+                state = {**base, "status": "built", "step": "", "message": "", "outputs": sorted(outcome.files)}
+                _finish_built(project, entry, outcome.files, state)
+                summary.built.append(state)
+                report("built", state)
+            else:
+                state = {**base, "status": "failed", "step": outcome.step, "message": outcome.message, "outputs": []}
+                _finish_failed(project, entry, state)
+                summary.failed.append(state)
+                report("failed", state)
+    finally:
+        executor.close()
+
+
+def batch_findings(project: Project, checked: list[tuple[Entry, Any]]) -> dict[tuple[str, int], list[dict[str, Any]]]:
+    """Findings (as dicts) for every agency-year of the batch, validated together in ONE Great Expectations
+    run against the project's expectations/; previous years come from params/ on disk. The build calls it
+    in a short-lived child process (``nianbao.batch.pool.in_child``) so the parent does not keep GX loaded.
+    """
+    from nianbao.params import ParamsError, load_params
+    from nianbao.validation.validator import key_of, previous_unreadable, validate_batch
+
+    if not checked:
+        return {}
+    items = [params for _, params in checked]
+    pool = {key_of(p): p for p in items}
+    unreadable: dict[tuple[str, int], ParamsError] = {}
+    for entry, params in checked:
+        prev_key = (params.agency.id, params.year - 1)
+        if prev_key in pool or not entry.previous.is_file():
+            continue
+        try:
+            pool[prev_key] = load_params(entry.previous, name=_rel(project, entry.previous))
+        except ParamsError as err:
+            unreadable[key_of(params)] = err
+    suites_dir = project.expectations_dir if project.expectations_dir.is_dir() else None
+    results = validate_batch(items, pool, suites_dir=suites_dir)
+    for params in items:
+        if key_of(params) in unreadable:
+            results[key_of(params)] += previous_unreadable(params, unreadable[key_of(params)])
+    return {key: [f.to_dict() for f in found] for key, found in results.items()}
+
+
+def _parameters(findings: list[dict[str, Any]] | None) -> dict[str, Any]:
+    return {} if findings is None else {"findings": findings}
+
+
+def _counts(findings: list[dict[str, Any]] | None) -> dict[str, int]:
+    findings = findings or []
+    return {
+        "errors": sum(f.get("severity") == "error" for f in findings),
+        "warnings": sum(f.get("severity") == "warning" for f in findings),
+    }
+
+
+def _finish_built(project: Project, entry: Entry, files: dict[str, bytes], state: dict[str, Any]) -> None:
+    atomic.write_files(project.out_dir(entry.agency_id, entry.year), files)
+    _write_state(project, entry, state)
+
+
+def _finish_failed(project: Project, entry: Entry, state: dict[str, Any]) -> None:
+    # Outputs of an earlier build no longer reflect the params: take them down.
+    shutil.rmtree(project.out_dir(entry.agency_id, entry.year), ignore_errors=True)
+    _write_state(project, entry, state)
+
+
+def _write_state(project: Project, entry: Entry, state: dict[str, Any]) -> None:
+    text = json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True)
+    atomic.write_text(state_path(project, entry.agency_id, entry.year), text)
+
+
+def write_index(project: Project, states: list[dict[str, Any]]) -> Path:
+    from nianbao.publish.index import render_index
+
+    target = project.build_dir / "index.html"
+    html = render_index(states)
+    if not target.is_file() or target.read_text(encoding="utf-8") != html:
+        atomic.write_text(target, html)
+    return target

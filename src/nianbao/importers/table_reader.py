@@ -1,0 +1,424 @@
+"""Read the three tables of a report by matching its row and column labels to the format.
+
+The blocks of a table section (its tables' rows, and the headings or paragraphs between them,
+which give context such as "（三）不予公开" or "行政复议") are read as one stream of lines. A line
+is split into label cells and value cells (numbers, or blanks after the last label). A line with
+values is matched to a record of the format by its labels — folded, so a label broken over
+lines or cells, written in traditional characters or with half-width brackets still matches;
+near misses and known aliases (规范性文件) match too and are reported as deviations. Table 四,
+whose records are column groups, is read from its value lines in order, guided by the context
+that names a group.
+
+Values: "22（其中修订16件）" reads 22 and notes the annotation; a blank, "-" or "/" is a blank
+cell (null, never 0). Digits run together ("713000074" for seven cells) are split only when the
+format's row-sum rule leaves exactly one split; otherwise the cells stay null and the candidate
+splits are reported.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from nianbao.format import Field, Format, Record, Table
+from nianbao.importers.document import Cell, SourceBlock
+from nianbao.importers.labels import Match, compare
+from nianbao.importers.report import CellIssue, LabelDeviation
+
+ROW_MIN = 0.7  # a value line's label must match a record at least this well
+LABEL_MIN = 0.7  # header and context labels: report as deviation from this score on
+BLANKS = {"", "-", "—", "–", "－", "/", "／", "——", "\\"}
+UNITS = ("件", "个", "条", "项", "次", "万元", "元")
+NUMBER = re.compile(
+    r"^(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<unit>" + "|".join(UNITS) + r")?\s*(?P<note>\(.*\))?$"
+)
+MAX_CANDIDATES = 50
+MAX_STEPS = 200_000
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Value:
+    """A value cell as published: blank, a number (with any annotation), or text."""
+
+    text: str
+    kind: str  # blank | number | text
+    number: str = ""
+    note: str = ""  # an annotation after the number, e.g. (其中修订16件), or a unit
+
+
+def read_value(text: str) -> Value:
+    t = unicodedata.normalize("NFKC", text).strip()
+    if t in BLANKS:
+        return Value(text, "blank")
+    m = NUMBER.match(t.replace(" ", "")) if len(t) < 40 else None
+    if m:
+        note = (m.group("unit") or "") + (m.group("note") or "")
+        return Value(text, "number", m.group("num").replace(",", ""), note)
+    return Value(text, "text")
+
+
+def is_value_cell(cell: Cell) -> bool:
+    return read_value(cell.text).kind != "text"
+
+
+def to_number(v: Value, f: Field) -> int | Decimal | None:
+    if f.kind == "count":
+        return int(v.number) if v.number.isdigit() else None
+    try:
+        return Decimal(v.number)
+    except InvalidOperation:
+        return None
+
+
+# --- run-together digits ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SumRule:
+    """Within a run of slots: slot ``total`` equals the sum of slots ``parts``."""
+
+    total: int
+    parts: tuple[int, ...]
+
+
+def split_candidates(tokens: list[str], n: int, rules: list[SumRule]) -> tuple[list[tuple[int, ...]], bool]:
+    """Every way to cut the digit strings ``tokens`` into ``n`` numbers (no leading zeros, no piece
+    across tokens) that satisfies ``rules``; and whether the search was complete."""
+    by_total: dict[int, list[SumRule]] = {}
+    for rule in rules:
+        by_total.setdefault(max(rule.total, *rule.parts), []).append(rule)
+    out: list[tuple[int, ...]] = []
+    steps = 0
+    complete = True
+
+    def ok(values: list[int]) -> bool:
+        for rule in by_total.get(len(values) - 1, ()):
+            if values[rule.total] != sum(values[p] for p in rule.parts):
+                return False
+        return True
+
+    def walk(ti: int, pos: int, values: list[int]) -> None:
+        nonlocal steps, complete
+        steps += 1
+        if steps > MAX_STEPS or len(out) > MAX_CANDIDATES:
+            complete = False
+            return
+        if ti == len(tokens):
+            if len(values) == n:
+                out.append(tuple(values))
+            return
+        token = tokens[ti]
+        if pos == len(token):
+            walk(ti + 1, 0, values)
+            return
+        # Pieces still needed must fit in the digits left.
+        left_digits = len(token) - pos + sum(len(t) for t in tokens[ti + 1 :])
+        slots_left = n - len(values)
+        if slots_left <= 0 or left_digits < slots_left:
+            return
+        for end in range(pos + 1, len(token) + 1):
+            piece = token[pos:end]
+            if len(piece) > 1 and piece[0] == "0":
+                break
+            values.append(int(piece))
+            if ok(values):
+                walk(ti, end, values)
+            values.pop()
+
+    walk(0, 0, [])
+    return out, complete
+
+
+def sum_rules(fmt: Format, table: Table, slots: list[tuple[Record, Field]]) -> list[SumRule]:
+    """The format's within-record sum rules (T3-rowsum, T4-sum) as rules over ``slots``."""
+    index = {(r.key, f.key): i for i, (r, f) in enumerate(slots)}
+    rules: list[SumRule] = []
+    for rule in fmt.rules:
+        if rule.table != table.key or rule.kind not in {"row_sum", "record_sum"}:
+            continue
+        total, parts = rule.options["total"], rule.options["parts"]
+        for record in {r.key: r for r, _ in slots}.values():
+            keys = [(record.key, total), *((record.key, p) for p in parts)]
+            if all(k in index for k in keys):
+                rules.append(SumRule(index[keys[0]], tuple(index[k] for k in keys[1:])))
+    return rules
+
+
+# --- the result of reading one table ----------------------------------------------------------
+
+
+@dataclass
+class TableRead:
+    values: dict[str, int | Decimal | None] = field(default_factory=dict)
+    cells: list[CellIssue] = field(default_factory=list)
+    labels: list[LabelDeviation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def deviate(self, dev: LabelDeviation) -> None:
+        if all((d.table, d.found, d.expected) != (dev.table, dev.found, dev.expected) for d in self.labels):
+            self.labels.append(dev)
+
+
+@dataclass(frozen=True)
+class Line:
+    labels: list[Cell]  # label cells, empties dropped, in order (cells repeated from above included)
+    values: list[Cell]  # value cells after the last label
+    context: bool = False  # a heading or paragraph between tables
+
+
+def lines_of(blocks: list[SourceBlock]) -> Iterator[Line]:
+    for block in blocks:
+        if block.kind != "table":
+            yield Line([Cell(block.text)], [], context=True)
+            continue
+        for row in block.rows:
+            last_label = max((i for i, c in enumerate(row) if c.text and not is_value_cell(c)), default=-1)
+            labels = [c for c in row[: last_label + 1] if c.text]
+            yield Line(labels, list(row[last_label + 1 :]))
+
+
+class TableReader:
+    """Reads one table of the format from the blocks of its section."""
+
+    def __init__(self, fmt: Format, key: str, aliases: dict):
+        self.fmt = fmt
+        self.table = fmt.tables[key]
+        t_aliases = aliases.get("tables", {}).get(key, {})
+        self.record_aliases: dict[str, list[str]] = t_aliases.get("records", {})
+        self.field_aliases: dict[str, list[str]] = t_aliases.get("fields", {})
+        self.result = TableRead()
+        self.vocabulary = list(self._vocabulary())
+
+    # labels of the table that may appear in headers or as context, with their aliases
+    def _vocabulary(self) -> Iterator[tuple[str | None, str, list[str]]]:
+        t = self.table
+        seen: set[str] = set()
+
+        def emit(key: str | None, label: str, aliases: list[str]) -> Iterator[tuple[str | None, str, list[str]]]:
+            if label and label not in seen:
+                seen.add(label)
+                yield key, label, aliases
+
+        yield from emit(None, t.corner, [])
+        yield from emit(None, t.row_header, [])
+        for block in t.blocks:
+            yield from emit(block.key, block.label, [])
+            for f in block.columns:
+                yield from emit(f.key, f.label, self.field_aliases.get(f.key, []))
+        for r in t.records:
+            for i, label in enumerate(r.labels):
+                key = ".".join(r.path[: i + 1])
+                yield from emit(key, label, self.record_aliases.get(key, []))
+            for f in r.fields:
+                yield from emit(f.key, f.label, self.field_aliases.get(f.key, []))
+
+        def walk(node) -> Iterator[tuple[str | None, str, list[str]]]:
+            yield from emit(node.key, node.label, self.field_aliases.get(node.key or "", []))
+            for child in node.children:
+                yield from walk(child)
+
+        for col in t.columns:
+            yield from walk(col)
+
+    def _label_match(self, text: str) -> tuple[str | None, str | None, Match]:
+        best: tuple[str | None, str | None, Match] = (None, None, Match(0.0, "wording"))
+        for key, label, aliases in self.vocabulary:
+            m = compare(text, label, aliases)
+            if m.score > best[2].score:
+                best = (key, label, m)
+        return best
+
+    def _check_labels(self, cells: list[Cell], context: bool) -> None:
+        """Header cells and context lines: report those close to, but not exactly, a format label."""
+        matches = [(c.text, *self._label_match(c.text)) for c in cells if not c.above]
+        any_known = any(m.score >= LABEL_MIN for *_, m in matches)
+        for text, key, label, m in matches:
+            if m.score >= LABEL_MIN and m.kind is not None:
+                self.result.deviate(LabelDeviation(self.table.key, self.table.name, text, label, m.kind, key))
+            elif m.score < LABEL_MIN and any_known and not context:
+                self.result.deviate(LabelDeviation(self.table.key, self.table.name, text, None, "unknown"))
+
+    # --- filling slots -----------------------------------------------------------------------
+
+    def _issue(self, record: Record, f: Field, status: str, found: str | None = None, **kw) -> CellIssue:
+        t = self.table
+        unit = "栏" if t.records_by == "columns" else "行"
+        return CellIssue(
+            t.cell_ref(record, f.key),
+            t.cell_label(record, f.key),
+            status,
+            found,
+            row=f"{t.name}「{record.label}」{unit}",
+            column=f.label,
+            **kw,
+        )
+
+    def fill(self, slots: list[tuple[Record, Field]], cells: list[Cell], where: str) -> None:
+        """Put the value cells of one line into ``slots`` (a record's fields, or several records')."""
+        t, res = self.table, self.result
+        values = [read_value(c.text) for c in cells]
+        if len(values) == len(slots):
+            for (record, f), v in zip(slots, values, strict=True):
+                ref = t.cell_ref(record, f.key)
+                if v.kind == "blank":
+                    res.values[ref] = None
+                    res.cells.append(self._issue(record, f, "blank", v.text or None))
+                    continue
+                number = to_number(v, f) if v.kind == "number" else None
+                if number is None:
+                    res.values[ref] = None
+                    res.cells.append(self._issue(record, f, "unreadable", v.text))
+                    continue
+                res.values[ref] = number
+                if v.note:
+                    detail = f"读作 {number}，“{v.note}”未计入"
+                    res.cells.append(self._issue(record, f, "annotated", v.text, value=number, detail=detail))
+            return
+        digits = [v.number for v in values if v.kind == "number" and v.number.isdigit() and not v.note]
+        if values and len(values) < len(slots) and len(digits) == len(values):
+            candidates, complete = split_candidates(digits, len(slots), sum_rules(self.fmt, t, slots))
+            joined = " ".join(c.text for c in cells)
+            if len(candidates) == 1 and complete:
+                for (record, f), n in zip(slots, candidates[0], strict=True):
+                    ref = t.cell_ref(record, f.key)
+                    res.values[ref] = n
+                    res.cells.append(
+                        self._issue(record, f, "decoded", joined, value=n, detail="按行内合计关系唯一拆分")
+                    )
+                return
+            detail = (
+                f"“{joined}”有 {len(candidates)}{'' if complete else '+'} 种符合合计关系的拆分，未采用"
+                if candidates
+                else f"“{joined}”没有符合合计关系的拆分"
+            )
+            for record, f in slots:
+                ref = t.cell_ref(record, f.key)
+                res.values[ref] = None
+                res.cells.append(
+                    self._issue(record, f, "ambiguous", joined, detail=detail, candidates=tuple(candidates))
+                )
+            return
+        for record, f in slots:
+            ref = t.cell_ref(record, f.key)
+            res.values[ref] = None
+            found = " ".join(c.text for c in cells) or None
+            detail = f"{where}应有 {len(slots)} 个数，原文有 {len(values)} 个"
+            res.cells.append(self._issue(record, f, "not_found", found, detail=detail))
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def read(self, blocks: list[SourceBlock]) -> TableRead:
+        if self.table.records_by == "columns":
+            self._read_by_columns(blocks)
+        else:
+            self._read_by_rows(blocks)
+        self._mark_missing()
+        return self.result
+
+    def _record_for(self, labels: list[Cell], last: int) -> tuple[Record | None, Match, str]:
+        texts = [c.text for c in labels]
+        best: tuple[float, Record | None, Match, str] = (0.0, None, Match(0.0, "wording"), "")
+        records = self.table.records
+        for i, record in enumerate(records):
+            aliases = self.record_aliases.get(record.key, [])
+            for k in range(1, len(texts) + 1):
+                found = "".join(texts[-k:])
+                m = compare(found, record.labels[-1], aliases)
+                # Prefer the record after the last one read when two match equally well.
+                score = m.score + (0.001 if i > last else 0.0)
+                if score > best[0]:
+                    best = (score, record, m, found)
+        if best[2].score < ROW_MIN:
+            return None, best[2], best[3]
+        return best[1], best[2], best[3]
+
+    def _read_by_rows(self, blocks: list[SourceBlock]) -> None:
+        t, res = self.table, self.result
+        done: set[str] = set()
+        last = -1
+        for line in lines_of(blocks):
+            if line.context:
+                self._check_labels(line.labels, context=True)
+                continue
+            has_number = any(read_value(c.text).kind == "number" for c in line.values)
+            record, m, found = self._record_for(line.labels, last) if line.labels else (None, None, "")
+            if record is None or not line.values or (not has_number and len(line.values) != len(record.fields)):
+                if has_number:
+                    shown = " ".join(c.text for c in (*line.labels, *line.values))
+                    res.notes.append(f"{t.name}：未能对应到格式中任何一行的数据行“{shown}”，未读取")
+                else:
+                    self._check_labels(line.labels, context=False)
+                continue
+            if record.key in done:
+                res.notes.append(f"{t.name}「{record.label}」行重复出现，只读取第一次")
+                continue
+            done.add(record.key)
+            last = t.records.index(record)
+            if m is not None and m.kind is not None:
+                res.deviate(LabelDeviation(t.key, t.name, found, record.labels[-1], m.kind, record.key))
+            self.fill([(record, f) for f in record.fields], line.values, f"「{record.label}」行")
+
+    def _read_by_columns(self, blocks: list[SourceBlock]) -> None:
+        t = self.table
+        records = list(t.records)
+        filled: set[str] = set()
+        context = ""
+        for line in lines_of(blocks):
+            if line.context or not line.values or not any(read_value(c.text).kind != "blank" for c in line.values):
+                if line.labels:
+                    self._check_labels(line.labels, context=line.context)
+                    own = [c for c in line.labels if self._label_match(c.text)[2].score < 1.0 or line.context]
+                    if own:
+                        context = "".join(c.text for c in line.labels)
+                continue
+            if line.labels:
+                context = "".join(c.text for c in line.labels)
+            open_records = [r for r in records if r.key not in filled]
+            if not open_records:
+                shown = " ".join(c.text for c in line.values)
+                self.result.notes.append(f"{t.name}：多出的一行数据“{shown}”，未读取")
+                continue
+            named = self._record_named(context, open_records)
+            n_all = sum(len(r.fields) for r in open_records)
+            if len(line.values) == n_all and named is None:
+                target = open_records
+            elif named is not None:
+                target = [named]
+            else:
+                target = open_records if len(line.values) != len(open_records[0].fields) else open_records[:1]
+            slots = [(r, f) for r in target for f in r.fields]
+            if len(line.values) > len(slots):
+                target = open_records
+                slots = [(r, f) for r in target for f in r.fields]
+            self.fill(slots, line.values, "、".join(f"「{r.label}」" for r in target))
+            filled.update(r.key for r in target)
+            context = ""
+
+    def _record_named(self, context: str, records: list[Record]) -> Record | None:
+        if not context:
+            return None
+        scored = sorted(
+            ((compare(context, r.labels[-1]).score, i, r) for i, r in enumerate(records)),
+            key=lambda x: (-x[0], x[1]),
+        )
+        score, _, record = scored[0]
+        tie = len(scored) > 1 and scored[1][0] == score
+        return record if score >= 0.8 and not tie else None
+
+    def _mark_missing(self) -> None:
+        t, res = self.table, self.result
+        for record, f in t.cells():
+            ref = t.cell_ref(record, f.key)
+            if ref not in res.values:
+                res.values[ref] = None
+                res.cells.append(self._issue(record, f, "not_found", detail="原文中没有这一项"))
+
+
+def read_table(fmt: Format, key: str, blocks: list[SourceBlock], aliases: dict) -> TableRead:
+    return TableReader(fmt, key, aliases).read(blocks)

@@ -1,0 +1,109 @@
+"""nbconvert exporters that publish an executed report notebook.
+
+``ReportHTMLExporter`` (``jupyter nbconvert --to nianbao_html``) renders only the report's HTML
+outputs through the project's template: no code, no prompts, no injected-parameters cell. Further
+formats (the PDF) register in ``EXPORTERS`` and as ``nbconvert.exporters`` entry points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+from importlib import import_module, resources
+from typing import Any, ClassVar
+
+from nbconvert.exporters import Exporter, HTMLExporter
+from traitlets import Bool, Unicode, default
+
+from nianbao.report.notebook import META_KEY
+
+TEMPLATES = str(resources.files("nianbao") / "templates" / "nbconvert")
+
+# Cells with these tags never reach a published page.
+HIDDEN_TAGS = frozenset({"parameters", "injected-parameters", "analyst-only"})
+# Cells with this tag reach only the reviewer's copy (review.html), never the public report.
+REVIEW_TAG = "review-only"
+
+
+def report_meta(nb: Any) -> dict[str, Any]:
+    """The report's title, agency and language, as the notebook's displayed parts declare them."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get(META_KEY)
+            if meta:
+                return dict(meta)
+    return {}
+
+
+class ReportHTMLExporter(HTMLExporter):
+    """The public report page: the notebook's report outputs in the official layout."""
+
+    export_from_notebook = "nianbao report (HTML)"
+    template_name = Unicode("nianbao").tag(config=True)
+    review = Bool(False, help="Include review-only cells (validation results) and highlight cells.").tag(config=True)
+
+    hidden_tags: ClassVar[frozenset[str]] = HIDDEN_TAGS
+
+    @default("extra_template_basedirs")
+    def _default_extra_template_basedirs(self) -> list[str]:
+        return [TEMPLATES, *super()._default_extra_template_basedirs()]
+
+    def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any) -> tuple[str, dict]:
+        resources = dict(resources or {})
+        meta = report_meta(nb)
+        hidden = set(self.hidden_tags) | (set() if self.review else {REVIEW_TAG})
+        resources["nianbao"] = {
+            "title": meta.get("title") or "政府信息公开工作年度报告",
+            "agency": meta.get("agency", ""),
+            "issued": meta.get("issued", ""),
+            "lang": meta.get("lang", "zh-CN"),
+            "hidden_tags": sorted(hidden),
+            "review": self.review,
+        }
+        return super().from_notebook_node(nb, resources, **kw)
+
+
+class ReviewHTMLExporter(ReportHTMLExporter):
+    """The reviewer's copy: the report plus the review-only cells."""
+
+    export_from_notebook = "nianbao review copy (HTML)"
+    review = Bool(True).tag(config=True)
+
+
+class ExporterRegistry(MutableMapping[str, tuple[type[Exporter], str]]):
+    """Output name → (exporter class, file extension).
+
+    A class may be registered as ``"module:Class"`` and is imported on first use: the PDF exporter
+    subclasses ``ReportHTMLExporter`` (so it cannot be imported here without a cycle) and pulls in
+    WeasyPrint, which an HTML-only export should not pay for.
+    """
+
+    def __init__(self, entries: dict[str, tuple[type[Exporter] | str, str]]) -> None:
+        self._entries = dict(entries)
+
+    def __getitem__(self, name: str) -> tuple[type[Exporter], str]:
+        cls, ext = self._entries[name]
+        if isinstance(cls, str):
+            module, _, attr = cls.partition(":")
+            cls = getattr(import_module(module), attr)
+            self._entries[name] = (cls, ext)
+        return cls, ext
+
+    def __setitem__(self, name: str, value: tuple[type[Exporter] | str, str]) -> None:
+        self._entries[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+EXPORTERS = ExporterRegistry(
+    {
+        "html": (ReportHTMLExporter, ".html"),
+        "pdf": ("nianbao.publish.pdf:ReportPDFExporter", ".pdf"),
+    }
+)

@@ -1,0 +1,163 @@
+"""The three statistical tables as pandas DataFrames in the template's shape, and back to HTML.
+
+``key_frame`` indexes by the format's ASCII keys (what validation works on); ``frame`` carries the
+template's Chinese labels as MultiIndex rows and columns (what an analyst looks at). ``to_html``
+renders a labelled frame with the template's merged headers, each value cell carrying its stable
+cell reference (``data-cell="t3.new.total"``) so that reviewers' copies can highlight it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from nianbao.format import Format, Table
+from nianbao.report.render import environment
+from nianbao.values import CellValue, TableValues
+
+
+def _dtype(table: Table, field_keys: list[str]) -> dict[str, str]:
+    kinds = {f.key: f.kind for _, f in table.cells()}
+    return {k: ("Int64" if kinds[k] == "count" else "object") for k in field_keys}
+
+
+def key_frame(values: TableValues, table_key: str) -> pd.DataFrame:
+    """Rows = record keys, columns = field keys; blanks are <NA>."""
+    table = values.format.tables[table_key]
+    field_keys: list[str] = []
+    for _, f in table.cells():
+        if f.key not in field_keys:
+            field_keys.append(f.key)
+    rows = []
+    for record in table.records:
+        row: dict[str, Any] = {k: pd.NA for k in field_keys}
+        for f in record.fields:
+            v = values[table.cell_ref(record, f.key)]
+            row[f.key] = pd.NA if v is None else v
+        rows.append(row)
+    df = pd.DataFrame(rows, index=pd.Index([r.key for r in table.records], name="record"), columns=field_keys)
+    return df.astype(_dtype(table, field_keys))
+
+
+def _pad(labels: tuple[str, ...], depth: int) -> tuple[str, ...]:
+    return labels + ("",) * (depth - len(labels))
+
+
+def frame(values: TableValues, table_key: str) -> pd.DataFrame:
+    """The table as the template shows it, with Chinese labels as (Multi)Index rows and columns."""
+    table = values.format.tables[table_key]
+    kf = key_frame(values, table_key)
+    if table.layout == "blocks":
+        # Rows: (block, row); columns: every block's value columns, in template order.
+        index = pd.MultiIndex.from_tuples(
+            [(b.label, row.label) for b in table.blocks for row in b.rows], names=["", table.row_header]
+        )
+        columns = []
+        for b in table.blocks:
+            columns += [c.label for c in b.columns if c.label not in columns]
+        labels = {f.key: f.label for _, f in table.cells()}
+        out = pd.DataFrame(index=index, columns=columns, dtype="object")
+        for record in table.records:
+            block = table.block_of(record)
+            for f in record.fields:
+                out.loc[(block.label, record.labels[-1]), labels[f.key]] = kf.loc[record.key, f.key]
+        return out
+    if table.records_by == "rows":
+        depth = table.row_header_depth()
+        index = pd.MultiIndex.from_tuples([_pad(r.labels, depth) for r in table.records])
+        cdepth = max(c.depth() for c in table.columns)
+        column_paths = _leaf_label_paths(table)
+        columns = pd.MultiIndex.from_tuples([_pad(p, cdepth) for p in column_paths])
+        out = pd.DataFrame(kf.to_numpy(), index=index, columns=columns).astype(
+            {c: kf.dtypes.iloc[i] for i, c in enumerate(columns)}
+        )
+        return out
+    # records are column groups (table 四): one row of values, columns labelled by their full path
+    cdepth = max(c.depth() for c in table.columns)
+    paths, vals = [], []
+    for record in table.records:
+        for f in record.fields:
+            paths.append(_pad((*record.labels, f.label), cdepth))
+            vals.append(kf.loc[record.key, f.key])
+    row_label = table.rows[0].label if table.rows else ""
+    out = pd.DataFrame([vals], index=pd.Index([row_label]), columns=pd.MultiIndex.from_tuples(paths))
+    return out.astype("Int64")
+
+
+def _leaf_label_paths(table: Table) -> list[tuple[str, ...]]:
+    paths: list[tuple[str, ...]] = []
+
+    def walk(node: Any, labels: tuple[str, ...]) -> None:
+        lab = (*labels, node.label)
+        if node.is_leaf:
+            paths.append(lab)
+        for c in node.children:
+            walk(c, lab)
+
+    for c in table.columns:
+        walk(c, ())
+    return paths
+
+
+def frames(values: TableValues) -> dict[str, pd.DataFrame]:
+    """Every table of the format, labelled."""
+    return {key: frame(values, key) for key in values.format.tables}
+
+
+def format_value(v: CellValue | Any) -> str:
+    """How a cell value is printed: integers plainly, 万元 amounts without trailing zeros."""
+    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if isinstance(v, Decimal):
+        text = format(v.normalize(), "f")
+        return text
+    return str(v)
+
+
+def _cells_by_position(fmt: Format, table: Table, df: pd.DataFrame) -> list[list[tuple[str, Any]]]:
+    """Value rows of a labelled frame as (cell ref, value), in template order."""
+    kf_rows: list[list[tuple[str, Any]]] = []
+    if table.layout == "blocks":
+        for record in table.records:
+            block = table.block_of(record)
+            kf_rows.append(
+                [
+                    (table.cell_ref(record, f.key), df.loc[(block.label, record.labels[-1]), f.label])
+                    for f in record.fields
+                ]
+            )
+        return kf_rows
+    if table.records_by == "rows":
+        for i, record in enumerate(table.records):
+            kf_rows.append([(table.cell_ref(record, f.key), df.iat[i, j]) for j, f in enumerate(record.fields)])
+        return kf_rows
+    row: list[tuple[str, Any]] = []
+    j = 0
+    for record in table.records:
+        for f in record.fields:
+            row.append((table.cell_ref(record, f.key), df.iat[0, j]))
+            j += 1
+    return [row]
+
+
+def to_html(df: pd.DataFrame, fmt: Format, table_key: str) -> str:
+    """Render a labelled frame as the template's table, merges and all (HTML-escaped)."""
+    table = fmt.tables[table_key]
+    rows = _cells_by_position(fmt, table, df)
+    env = environment()
+    if table.layout == "blocks":
+        width = 1 + max(len(b.columns) for b in table.blocks)
+        blocks = []
+        it = iter(rows)
+        for b in table.blocks:
+            blocks.append({"block": b, "rows": [(row, next(it)) for row in b.rows], "stretch": width - len(b.columns)})
+        return env.get_template("report/table_blocks.html.j2").render(
+            table=table, blocks=blocks, width=width, fmt_value=format_value
+        )
+    headers = table.column_header_rows()
+    row_headers = table.row_header_cells()
+    return env.get_template("report/table_grid.html.j2").render(
+        table=table, headers=headers, body=list(zip(row_headers, rows, strict=True)), fmt_value=format_value
+    )

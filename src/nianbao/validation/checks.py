@@ -1,0 +1,167 @@
+"""The format's rules that are not table arithmetic: narrative numbers, headings and the deadline.
+
+These read the narrative and metadata of one agency-year (plain Python; Great Expectations judges
+the tables). Every pattern, wording and date they use comes from the rule's options in the format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from decimal import Decimal
+
+from nianbao.format import Rule
+from nianbao.model import AgencyYear, Subhead
+from nianbao.validation.findings import Finding
+
+
+def _finding(params: AgencyYear, rule: Rule, message: str, **kw) -> Finding:
+    return Finding(
+        rule_id=rule.id,
+        severity=rule.severity,
+        status="failed",
+        agency_id=params.agency.id,
+        year=params.year,
+        table=kw.pop("table", None),
+        message=message,
+        title=rule.title,
+        **kw,
+    )
+
+
+def _paragraphs(params: AgencyYear) -> list[tuple[str | None, str]]:
+    """(section key, paragraph) for the preface and every narrative paragraph."""
+    out: list[tuple[str | None, str]] = [(None, p) for p in params.preface]
+    for key, blocks in params.sections.items():
+        out += [(key, b) for b in blocks if not isinstance(b, Subhead)]
+    return out
+
+
+def _value(params: AgencyYear, cells: list[str]) -> int | Decimal | None:
+    """Sum of ``cells``, or None when any is blank."""
+    vals = [params.tables[ref] for ref in cells]
+    if any(v is None for v in vals):
+        return None
+    return sum(vals)  # type: ignore[arg-type]
+
+
+def _reading_label(params: AgencyYear, cells: list[str]) -> str:
+    fmt = params.fmt
+    labels = []
+    for ref in cells:
+        table, record, field = fmt.cell(ref)
+        labels.append(table.cell_label(record, field.key))
+    return "与".join(labels) + ("之和" if len(labels) > 1 else "")
+
+
+def _other_reading(params: AgencyYear, first: list[str], cells: list[str], value: int | Decimal) -> str:
+    """Another table total the statement could mean: 加上「…」为 N (or the cells' own label)."""
+    fmt = params.fmt
+    if set(first) <= set(cells):
+        added = []
+        for ref in cells:
+            if ref not in first:
+                _, record, _ = fmt.cell(ref)
+                added.append(f"「{record.label}」")
+        return f"加上{'、'.join(added)}为{value}"
+    return f"{_reading_label(params, cells)}为{value}"
+
+
+def check_text(params: AgencyYear, rule: Rule) -> list[Finding]:
+    """Numbers the narrative states (received, carried over, reviews, lawsuits) against the tables."""
+    findings = []
+    paragraphs = _paragraphs(params)
+    for statement in rule.options.get("statements", ()):
+        readings = [list(r) for r in statement["readings"]]
+        values = [_value(params, r) for r in readings]
+        if all(v is None for v in values):
+            continue  # blank totals: reported as blank cells, nothing to compare
+        claims: list[tuple[str | None, str, int]] = []
+        for section, text in paragraphs:
+            for pattern in statement.get("numbers", ()):
+                claims += [(section, m.group(0), int(m.group("n"))) for m in re.finditer(pattern, text)]
+            for pattern in statement.get("none", ()):
+                claims += [(section, m.group(0), 0) for m in re.finditer(pattern, text)]
+        for section, said, number in claims:
+            if any(v is not None and v == number for v in values):
+                continue
+            if any(v is None for v in values):
+                continue  # another reading might match once the blank is filled in
+            first = next(i for i, v in enumerate(values) if v is not None)
+            others = [
+                _other_reading(params, readings[first], r, v)
+                for r, v in zip(readings, values, strict=True)
+                if r is not readings[first] and v is not None and v != values[first]
+            ]
+            message = (
+                f"正文称“{said}”" + ("" if str(number) in said else f"（即{statement['about']}{number}件）") + "，"
+                f"但{_reading_label(params, readings[first])}为{values[first]}"
+                + (f"（{'；'.join(others)}）" if others else "")
+                + "。"
+            )
+            findings.append(
+                _finding(
+                    params,
+                    rule,
+                    message,
+                    table=readings[first][0].split(".", 1)[0],
+                    left=number,
+                    right=values[first],
+                    difference=number - values[first],  # type: ignore[operator]
+                    cells=tuple(readings[first]),
+                    section=section,
+                    extra={"said": said, "about": statement["about"]},
+                )
+            )
+    return findings
+
+
+def check_headings(params: AgencyYear, rule: Rule) -> list[Finding]:
+    """Section headings as published (``source.headings``) that deviate from the format's wording."""
+    if params.source is None:
+        return []
+    findings = []
+    for section in params.fmt.sections:
+        published = params.source.headings.get(section.key)
+        if published is None or published.strip() == section.heading:
+            continue
+        message = f"“{section.heading}”部分在原文中的标题为“{published}”，与格式规定的“{section.heading}”不一致。"
+        findings.append(
+            _finding(
+                params, rule, message, section=section.key, extra={"published": published, "expected": section.heading}
+            )
+        )
+    return findings
+
+
+def _date(year: int, spec: dict) -> dt.date:
+    return dt.date(year, int(spec["month"]), int(spec["day"]))
+
+
+def check_deadline(params: AgencyYear, rule: Rule) -> list[Finding]:
+    """The issue date against 第四十九条's deadline (later for a 县级以上 government's own report)."""
+    o = rule.options
+    government = bool(o.get("government_name")) and re.search(o["government_name"], params.agency.name) is not None
+    due = _date(params.year + 1, o["government_due"] if government else o["due"])
+    if params.issued <= due:
+        return []
+    late = (params.issued - due).days
+    message = f"发布日期{params.issued_text}晚于规定期限{due.year}年{due.month}月{due.day}日（晚{late}天）。"
+    return [_finding(params, rule, message, extra={"issued": params.issued.isoformat(), "due": due.isoformat()})]
+
+
+CHECKS: dict[str, Callable[[AgencyYear, Rule], list[Finding]]] = {
+    "text": check_text,
+    "headings": check_headings,
+    "deadline": check_deadline,
+}
+
+
+def check(params: AgencyYear) -> list[Finding]:
+    """Findings of every non-table rule of the agency-year's format."""
+    out = []
+    for rule in params.fmt.rules:
+        if rule.kind in CHECKS:
+            out += CHECKS[rule.kind](params, rule)
+    return out

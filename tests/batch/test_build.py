@@ -1,0 +1,211 @@
+"""The batch build: incremental, isolated failures, atomic outputs, the index page, Dask."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from lxml import html as lhtml
+
+from support import NIANBAO, ROOT, SEED_ID, make_project, nianbao
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from generate import generate
+
+
+def synthetic_project(tmp: Path, count: int, seed: int = 7) -> Path:
+    project = make_project(tmp)
+    generate(project, count, seed=seed, broken_share=0.0, invalid=0)
+    return project
+
+
+def states(project: Path) -> dict[str, dict]:
+    return {
+        f"{p.parent.name}/{p.stem}": json.loads(p.read_text(encoding="utf-8"))
+        for p in (project / "build" / ".state").glob("*/*.json")
+    }
+
+
+def report_files(project: Path) -> list[Path]:
+    return sorted(p for p in (project / "build").rglob("report.*"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """Four agency-years (the seed and three synthetic ones) built once; one more made bad."""
+    project = synthetic_project(tmp_path_factory.mktemp("batch"), 3)
+    bad = project / "params" / "bad-agency" / "2023.yaml"
+    bad.parent.mkdir()
+    bad.write_text("agency: {id: bad-agency, name: 坏数据局}\nyear: 2023\ntables: [\n", encoding="utf-8")
+    result = nianbao("build", "-j", "2", cwd=project)
+    assert result.returncode == 2, result.stdout + result.stderr
+    return project
+
+
+def test_every_good_agency_year_is_built_and_the_bad_one_reported(built: Path):
+    st = states(built)
+    good = [k for k, s in st.items() if s["status"] == "built"]
+    assert len(good) == 4 and f"2023/{SEED_ID}" in good
+    for key in good:
+        year, agency = key.split("/")
+        out = built / "build" / year / agency
+        page = lhtml.fromstring((out / "report.html").read_bytes())
+        assert page.xpath("//table[@data-table='t3']")
+        assert nbformat.read(out / "report.ipynb", as_version=4).cells
+    bad = st["2023/bad-agency"]
+    assert bad["status"] == "failed" and bad["step"] == "params" and "YAML 格式错误" in bad["message"]
+    assert not (built / "build" / "2023" / "bad-agency").exists()
+
+
+def test_second_build_skips_everything(built: Path):
+    before = {p: p.stat().st_mtime_ns for p in report_files(built)}
+    result = nianbao("build", cwd=built)
+    assert "built 0, skipped 5" in result.stdout
+    assert {p: p.stat().st_mtime_ns for p in report_files(built)} == before
+
+
+def test_changed_params_rebuilds_only_that_report_and_removed_params_remove_outputs(tmp_path: Path):
+    project = synthetic_project(tmp_path, 2, seed=3)
+    nianbao("build", "-j", "1", cwd=project, check=True)
+    files = sorted((project / "params").rglob("*.yaml"))
+    target = next(f for f in files if SEED_ID not in str(f))
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    data["signature"] = data["signature"] + "办公室"
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = nianbao("build", "-j", "1", cwd=project, check=True)
+    assert "built 1, skipped 2" in result.stdout
+    out = project / "build" / target.stem / target.parent.name
+    assert "办公室" in (out / "report.html").read_text(encoding="utf-8")
+
+    target.unlink()
+    result = nianbao("build", cwd=project, check=True)
+    assert "removed 1" in result.stdout and not out.exists()
+    assert f"{target.stem}/{target.parent.name}" not in states(project)
+
+
+def test_force_rebuilds_all(built: Path):
+    result = nianbao("build", "--force", "-j", "2", cwd=built)
+    assert "built 4, skipped 0" in result.stdout
+
+
+def test_a_killed_build_leaves_no_truncated_file_and_the_next_completes(tmp_path: Path):
+    project = synthetic_project(tmp_path, 7, seed=11)
+    proc = subprocess.Popen(
+        [NIANBAO, "build", "-j", "1"],
+        cwd=project,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(states(project)) < 2:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = len(states(project))
+    assert 2 <= done < 8, "killed mid-batch"
+    for f in report_files(project):
+        if f.suffix == ".html":
+            assert f.read_text(encoding="utf-8").rstrip().endswith("</html>"), f
+        elif f.suffix == ".ipynb":
+            nbformat.read(f, as_version=4)
+    result = nianbao("build", "-j", "1", cwd=project, check=True)
+    assert f"built {8 - done}" in result.stdout
+    assert not list((project / "build").rglob("*.tmp-*")), "temporaries swept"
+    assert len([s for s in states(project).values() if s["status"] == "built"]) == 8
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def test_index_page_in_headless_chromium(built: Path):
+    from playwright.sync_api import sync_playwright
+
+    index = built / "build" / "index.html"
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(index.as_uri())
+        rows = page.locator("#reports tbody tr")
+        assert rows.count() == 5
+        assert page.locator("#count-failed").inner_text() == "1"
+
+        def visible() -> list[dict]:
+            return page.eval_on_selector_all("#reports tbody tr:not([hidden])", "rs => rs.map(r => ({...r.dataset}))")
+
+        page.select_option("#filter-status", "failed")
+        assert [r["status"] for r in visible()] == ["failed"]
+        page.select_option("#filter-status", "built")
+        assert len(visible()) == 4 and all(r["status"] == "built" for r in visible())
+        page.select_option("#filter-status", "")
+        page.select_option("#filter-year", "2023")
+        assert visible() and all(r["year"] == "2023" for r in visible())
+        page.select_option("#filter-year", "")
+        page.fill("#filter-agency", "海流图")
+        assert [r["agency"] for r in visible()] == ["乌拉特中旗海流图镇人民政府"]
+        page.fill("#filter-agency", "")
+        hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
+        browser.close()
+    assert not errors
+    assert hrefs and all(h.startswith("file://") for h in hrefs)
+    from urllib.parse import unquote, urlparse
+
+    for h in hrefs:
+        assert Path(unquote(urlparse(h).path)).is_file(), h
+
+
+def test_dask_cluster_builds_into_the_local_build_folder(tmp_path: Path):
+    from distributed import LocalCluster
+
+    project = synthetic_project(tmp_path, 1, seed=5)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = nianbao("build", "--scheduler", cluster.scheduler_address, cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    built = [s for s in states(project).values() if s["status"] == "built"]
+    assert len(built) == 2
+    for s in built:
+        assert (project / "build" / str(s["year"]) / s["agency_id"] / "report.html").is_file()
+
+
+def test_strict_exits_1_on_error_findings_and_the_index_counts_them(tmp_path: Path):
+    project = synthetic_project(tmp_path, 1, seed=9)
+    target = next(f for f in (project / "params").rglob("*.yaml") if SEED_ID not in str(f))
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    data["tables"]["t4"]["review"][4] += 1  # 总计 no longer the sum of its parts: T4-sum, an error
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert nianbao("build", "-j", "1", cwd=project).returncode == 0
+    strict = nianbao("build", "--strict", cwd=project)  # a no-op rebuild still knows the findings
+    assert strict.returncode == 1, strict.stdout
+    st = states(project)[f"{target.stem}/{target.parent.name}"]
+    assert st["errors"] == 1 and st["status"] == "built"
+    page = lhtml.fromstring((project / "build" / "index.html").read_bytes())
+    assert page.xpath("//b[@id='count-errors']")[0].text == "1"
+    findings = json.loads((project / "build" / target.stem / target.parent.name / "findings.json").read_text("utf-8"))
+    assert [f["rule_id"] for f in findings["findings"] if f["severity"] == "error"] == ["T4-sum"]
+
+
+def test_no_params_found_is_an_error_not_an_empty_success(tmp_path: Path):
+    project = make_project(tmp_path)
+    for f in (project / "params").rglob("*.yaml"):
+        f.unlink()
+    result = nianbao("build", cwd=project)
+    assert result.returncode == 2 and "没有找到参数文件" in result.stderr

@@ -1,0 +1,38 @@
+"""Helpers every test module shares: where the repository and its fixtures are, the seed agency-year,
+a throw-away project copy to build into, and the ``nianbao`` command line of this venv.
+
+Tests read only files inside the repository: the seed report's published text and the real example
+reports are copied under ``tests/fixtures/`` (from the project's shared context folder), so a clone of
+the repository alone passes ``make test``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+EXAMPLES = FIXTURES / "examples"
+SEED_ID = "wltzq-hailiutu"
+SEED_PARAMS = ROOT / "params" / SEED_ID / "2023.yaml"
+SEED_TEXT = FIXTURES / "seed" / "000_ae0143d6a302d7a8.txt"
+NOTEBOOK = ROOT / "notebooks" / "annual_report.ipynb"
+EXPECTATIONS = ROOT / "expectations"
+NIANBAO = str(Path(sys.executable).with_name("nianbao"))
+
+
+def make_project(dest: Path) -> Path:
+    """A throw-away copy of the project's notebook, params and suites, so tests never touch build/."""
+    shutil.copytree(ROOT / "notebooks", dest / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(ROOT / "params", dest / "params")
+    if EXPECTATIONS.is_dir():
+        shutil.copytree(EXPECTATIONS, dest / "expectations")
+    return dest
+
+
+def nianbao(*args: str, cwd: Path, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run this venv's ``nianbao`` command in ``cwd``."""
+    return subprocess.run([NIANBAO, *args], cwd=cwd, capture_output=True, text=True, check=check, timeout=600)
