@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NOTEBOOK = Path("notebooks") / "annual_report.ipynb"
-# What every report is published as (names in nianbao.publish.exporters.EXPORTERS).
+# What every report is published as, besides report.ipynb, review.html and findings.json
+# (keys of nianbao.publish.outputs.OUTPUTS).
 DEFAULT_FORMATS: tuple[str, ...] = ("html", "pdf")
 
 

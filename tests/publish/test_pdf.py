@@ -13,13 +13,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbconvert.exporters import get_exporter
 
 from nianbao.batch.run_one import run_one
 from nianbao.format.spec import Table
 from nianbao.model import AgencyYear
 from nianbao.params import load_params
 from nianbao.project import NOTEBOOK, Project
-from nianbao.publish.exporters import EXPORTERS
+from nianbao.publish.outputs import exporter, filename
 from nianbao.publish.pdf import ReportPDFExporter, html_to_pdf
 from support import ROOT
 from support import SEED_PARAMS as SEED
@@ -96,7 +97,8 @@ def page_count(pdf: Path) -> int:
 def test_run_publishes_pdf_beside_html(built: Path) -> None:
     assert (built / "report.html").is_file()
     assert (built / "report.pdf").read_bytes().startswith(b"%PDF-")
-    assert EXPORTERS["pdf"] == (ReportPDFExporter, ".pdf")
+    assert get_exporter("nianbao_pdf") is ReportPDFExporter
+    assert isinstance(exporter("pdf"), ReportPDFExporter) and filename("pdf") == "report.pdf"
 
 
 def test_pdf_has_the_whole_report_in_order(seed: AgencyYear, text: str) -> None:

@@ -40,9 +40,6 @@ class Outcome:
         return not self.step
 
 
-FINDINGS_FILE = "findings.json"
-
-
 def findings_json(job: Job) -> bytes:
     """``findings.json`` for the findings the parent computed and passed to the notebook."""
     from nianbao.validation.findings import document, dumps
@@ -64,7 +61,7 @@ def run_job(job: Job) -> Outcome:
     from papermill.exceptions import PapermillExecutionError
 
     from nianbao.batch.execute import execute_node
-    from nianbao.publish.outputs import render_all
+    from nianbao.publish.outputs import filename, render_all
 
     # The params' fields are injected as parameters the notebook does not declare: not worth a warning.
     logging.getLogger("papermill").setLevel(logging.ERROR)
@@ -85,7 +82,7 @@ def run_job(job: Job) -> Outcome:
         try:
             out.files = render_all(nb, job.formats, review=True)
             if job.parameters.get("findings") is not None:
-                out.files[FINDINGS_FILE] = findings_json(job)
+                out.files[filename("findings")] = findings_json(job)
         except Exception as err:
             out.step = "export"
             out.message = f"{job.params_name}: 导出失败 {type(err).__name__}: {err}\n{traceback.format_exc(limit=3)}"

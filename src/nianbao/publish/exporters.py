@@ -1,20 +1,23 @@
-"""nbconvert exporters that publish an executed report notebook.
+"""nbconvert exporters that publish an executed report notebook as HTML.
 
 ``ReportHTMLExporter`` (``jupyter nbconvert --to nianbao_html``) renders only the report's HTML
-outputs through the project's template: no code, no prompts, no injected-parameters cell. Further
-formats (the PDF) register in ``EXPORTERS`` and as ``nbconvert.exporters`` entry points.
+outputs through the project's template: no code, no prompts, no injected-parameters cell.
+``ReviewHTMLExporter`` (``--to nianbao_review``) adds the review-only cells (校验结果) and highlights.
+Every exporter is an ``nbconvert.exporters`` entry point (``pyproject.toml``), so nbconvert's own
+``get_exporter`` finds it; ``nianbao.publish.outputs`` says which exporter writes which file.
+
+This module imports nbconvert and nothing of the kernel-side helpers (pandas, the params model).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
-from importlib import import_module, resources
+from importlib import resources
 from typing import Any, ClassVar
 
-from nbconvert.exporters import Exporter, HTMLExporter
+from nbconvert.exporters import HTMLExporter
 from traitlets import Bool, Unicode, default
 
-from nianbao.report.notebook import META_KEY
+from nianbao.report.meta import META_KEY
 
 TEMPLATES = str(resources.files("nianbao") / "templates" / "nbconvert")
 
@@ -67,43 +70,3 @@ class ReviewHTMLExporter(ReportHTMLExporter):
 
     export_from_notebook = "nianbao review copy (HTML)"
     review = Bool(True).tag(config=True)
-
-
-class ExporterRegistry(MutableMapping[str, tuple[type[Exporter], str]]):
-    """Output name → (exporter class, file extension).
-
-    A class may be registered as ``"module:Class"`` and is imported on first use: the PDF exporter
-    subclasses ``ReportHTMLExporter`` (so it cannot be imported here without a cycle) and pulls in
-    WeasyPrint, which an HTML-only export should not pay for.
-    """
-
-    def __init__(self, entries: dict[str, tuple[type[Exporter] | str, str]]) -> None:
-        self._entries = dict(entries)
-
-    def __getitem__(self, name: str) -> tuple[type[Exporter], str]:
-        cls, ext = self._entries[name]
-        if isinstance(cls, str):
-            module, _, attr = cls.partition(":")
-            cls = getattr(import_module(module), attr)
-            self._entries[name] = (cls, ext)
-        return cls, ext
-
-    def __setitem__(self, name: str, value: tuple[type[Exporter] | str, str]) -> None:
-        self._entries[name] = value
-
-    def __delitem__(self, name: str) -> None:
-        del self._entries[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._entries)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-EXPORTERS = ExporterRegistry(
-    {
-        "html": (ReportHTMLExporter, ".html"),
-        "pdf": ("nianbao.publish.pdf:ReportPDFExporter", ".pdf"),
-    }
-)

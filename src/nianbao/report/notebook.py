@@ -17,10 +17,10 @@ from IPython.display import HTML, display
 from nianbao.model import AgencyYear
 from nianbao.params import from_mapping, load_params
 from nianbao.report import render, tables
+from nianbao.report.meta import META_KEY
 from nianbao.validation.findings import Finding
 
 # The metadata key a displayed part carries; the exporter reads the report's title and language from it.
-META_KEY = "nianbao"
 
 
 def resolve(path: str | Path) -> Path:

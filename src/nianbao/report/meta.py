@@ -1,0 +1,8 @@
+"""The key under which the report notebook's displayed parts carry the report's metadata (title,
+agency, issue date, language), for the exporters to read back.
+
+A module of its own so that exporting HTML does not import the kernel-side helper stack
+(pandas, IPython, the params model) that ``nianbao.report.notebook`` needs.
+"""
+
+META_KEY = "nianbao"
