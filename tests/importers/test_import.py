@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from nianbao import cli
 from nianbao.importers import import_source
-from nianbao.importers.report import NULL_STATUSES
+from nianbao.importers.import_report import NULL_STATUSES
 from nianbao.importers.table_reader import SumRule, split_candidates
 from nianbao.params import load_params
 from support import EXAMPLES, SEED_PARAMS, SEED_TEXT

@@ -17,7 +17,7 @@ from pathlib import Path
 from nianbao import atomic
 from nianbao.importers import docx, html, markdown, text, xlsx
 from nianbao.importers.assemble import ImportResult, UnsupportedFormat, assemble, derive_agency_id
-from nianbao.importers.report import CellIssue, ImportReport, LabelDeviation
+from nianbao.importers.import_report import CellIssue, ImportReport, LabelDeviation
 from nianbao.importers.sections import HeadingIssue
 from nianbao.params import dump_params
 

@@ -30,7 +30,7 @@ from nianbao import atomic
 from nianbao.format import Field as FormatField
 from nianbao.format import Format, Record, Table, get_format
 from nianbao.importers.assemble import ImportResult
-from nianbao.importers.report import CellIssue, ImportReport
+from nianbao.importers.import_report import CellIssue, ImportReport
 from nianbao.model import AgencyYear
 from nianbao.params import FIELD_NAMES, ParamsError, from_mapping
 from nianbao.values import TableValues
