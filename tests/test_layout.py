@@ -53,7 +53,8 @@ def _layout_paths() -> set[Path]:
 def test_readme_layout_table_matches_the_tree():
     listed = _layout_paths()
     assert sorted(str(p.relative_to(ROOT)) for p in listed if not p.exists()) == []
-    wanted = {p for p in modules() if p.name != "__init__.py"} | {p.parent for p in modules() if p.name == "__init__.py"}
+    wanted = {p for p in modules() if p.name != "__init__.py"}
+    wanted |= {p.parent for p in modules() if p.name == "__init__.py"}
     wanted.discard(PACKAGE)
     # Every package folder and every module is named; a folder alone does not cover the modules in it.
     unlisted = sorted(str(p.relative_to(ROOT)) for p in wanted if p not in listed)

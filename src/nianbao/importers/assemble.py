@@ -21,8 +21,8 @@ from pypinyin import lazy_pinyin
 
 from nianbao.format import Format, available_formats, get_format
 from nianbao.importers.document import SourceBlock, SourceDoc
-from nianbao.importers.labels import CN_DIGITS, TERMINAL, aliases, fold, versions
 from nianbao.importers.import_report import ImportReport
+from nianbao.importers.labels import CN_DIGITS, TERMINAL, aliases, fold, versions
 from nianbao.importers.sections import Found, find_sections, heading_issues
 from nianbao.importers.table_reader import read_table
 from nianbao.model import AgencyYear

@@ -25,8 +25,8 @@ from decimal import Decimal, InvalidOperation
 
 from nianbao.format import Field, Format, Record, Table
 from nianbao.importers.document import Cell, SourceBlock
-from nianbao.importers.labels import Match, compare
 from nianbao.importers.import_report import CellIssue, LabelDeviation
+from nianbao.importers.labels import Match, compare
 
 ROW_MIN = 0.7  # a value line's label must match a record at least this well
 LABEL_MIN = 0.7  # header and context labels: report as deviation from this score on
