@@ -11,8 +11,6 @@ import copy
 import json
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -31,10 +29,9 @@ from nianbao.validation import suites
 from nianbao.validation.findings import Finding
 from nianbao.validation.validator import previous_year, validate_batch, validate_one
 from nianbao.values import TableValues
-from support import EXPECTATIONS, ROOT, SEED_ID
+from support import EXPECTATIONS, ROOT, SEED_ID, make_project, nianbao
 from support import SEED_PARAMS as SEED
 
-NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 FMT = get_format("2021")
 
 SEED_BLANK = "t4.suit_after_review.total"
@@ -422,16 +419,9 @@ def test_cli_expectations_check(cli, tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """The seed built once by `nianbao run` in a throw-away project copy."""
-    project = tmp_path_factory.mktemp("gx-project")
-    for folder in ("notebooks", "params", "expectations"):
-        shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    proc = subprocess.run(
-        [NIANBAO, "run", f"params/{SEED_ID}/2023.yaml"], cwd=project, capture_output=True, text=True, timeout=600
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return project / "build" / "2023" / SEED_ID
+def built(seed_build: Path) -> Path:
+    """The seed built once by `nianbao run` in a throw-away project copy (shared with the other packages' tests)."""
+    return seed_build
 
 
 def test_run_writes_findings_json(built, seed_findings):
@@ -483,13 +473,11 @@ def test_notebook_alone_runs_gx_in_the_kernel(tmp_path):
 @pytest.fixture(scope="module")
 def batch_built(tmp_path_factory) -> Path:
     """The seed plus a 2022 report of the same agency whose 结转下年度 the 2023 report does not carry in."""
-    project = tmp_path_factory.mktemp("gx-batch")
-    for folder in ("notebooks", "params", "expectations"):
-        shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    project = make_project(tmp_path_factory.mktemp("gx-batch"))
     d = base_params(SEED_ID, 2022)
     d["agency"]["name"] = d["signature"] = load_params(SEED).agency.name
     write_params(project, from_mapping(d))
-    proc = subprocess.run([NIANBAO, "build", "-j", "1"], cwd=project, capture_output=True, text=True, timeout=600)
+    proc = nianbao("build", "-j", "1", cwd=project)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return project / "build"
 
