@@ -222,11 +222,11 @@ def new(
     from_params: Annotated[
         Path | None, typer.Option("--from", help="prefill from this params file (e.g. last year's)")
     ] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="format version (default: the newest)")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="format version (default: the one for YEAR)")] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite an existing workbook")] = False,
 ) -> None:
     """Write a fill-in workbook for AGENCY-ID's YEAR report; `nianbao import FILE.xlsx` reads it back."""
-    from nianbao.format import DEFAULT_FORMAT, get_format
+    from nianbao.format import DEFAULT_FORMAT, format_for_year, get_format
     from nianbao.model import AGENCY_ID
     from nianbao.params import ParamsError, load_params
     from nianbao.workbook.form import write_workbook
@@ -245,7 +245,7 @@ def new(
             err_console.print(str(err))
             raise typer.Exit(1) from None
     try:
-        format_ = get_format(fmt or (params.format if params else DEFAULT_FORMAT))
+        format_ = get_format(fmt or (params.format if params else format_for_year(year) or DEFAULT_FORMAT))
     except KeyError as err:
         err_console.print(err.args[0])
         raise typer.Exit(2) from None

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from nianbao.format import DEFAULT_FORMAT, Format, available_formats, get_format
+from nianbao.format import DEFAULT_FORMAT, Format, available_formats, format_for_year, get_format, outdated_notice
 from nianbao.values import TableValues, parse_tables
 
 AGENCY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -81,6 +81,16 @@ class AgencyYear(Strict):
     signature: Annotated[str, Field(min_length=1)]
     source: Source | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _format_by_year(cls, data: Any) -> Any:
+        """Without a ``format:`` key, the format that applies to the year (2019–2020 → 2019, from 2021 → 2021)."""
+        if isinstance(data, dict) and data.get("format") is None:
+            year = data.get("year")
+            version = format_for_year(year) if isinstance(year, int) and not isinstance(year, bool) else None
+            data = {**data, "format": version or DEFAULT_FORMAT}
+        return data
+
     @field_validator("format", mode="before")
     @classmethod
     def _known_format(cls, v: Any) -> str:
@@ -133,6 +143,11 @@ class AgencyYear(Strict):
     @property
     def fmt(self) -> Format:
         return get_format(self.format)
+
+    @property
+    def format_notice(self) -> str | None:
+        """A warning when the report used a format that no longer applied to its year, else None."""
+        return outdated_notice(self.format, self.year)
 
     @property
     def display_title(self) -> str:

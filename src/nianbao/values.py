@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from nianbao.format import Field, Format, Record, Table
@@ -114,33 +114,7 @@ def _describe(value: Any) -> str:
 
 def parse_cell(value: Any, field: Field) -> tuple[CellValue, str | None]:
     """Check one cell: (value, None) when it is fine, (None, message) when it is not."""
-    if value is None:
-        return None, None
-    if isinstance(value, bool):
-        return None, f"应为{_expected(field)}，实际为 {value!r}"
-    if field.kind == "count":
-        if isinstance(value, float) and value != int(value):
-            return None, f"应为非负整数（件数不能有小数），实际为 {value!r}"
-        if isinstance(value, float):
-            return None, f"应为整数，不要写成小数 {value!r}"
-        if not isinstance(value, int):
-            return None, f"应为非负整数，实际为{_describe(value)}"
-        if value < 0:
-            return None, f"应为非负整数，实际为负数 {value}"
-        return value, None
-    try:
-        amount = Decimal(str(value)) if isinstance(value, (int, float, str)) else None
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite():
-        return None, f"应为非负数（单位：万元），实际为{_describe(value)}"
-    if amount < 0:
-        return None, f"应为非负数（单位：万元），实际为负数 {value}"
-    return amount, None
-
-
-def _expected(field: Field) -> str:
-    return "非负整数" if field.kind == "count" else "非负数（单位：万元）"
+    return field.cell_kind.parse(value, field.unit)
 
 
 def _record_values(raw: Any, record: Record, table: Table, path: str) -> tuple[dict[str, Any], list[Problem]]:

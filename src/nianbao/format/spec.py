@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-CellKind = Literal["count", "amount"]
+from nianbao.format.cells import CellKind, cell_kind
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,8 @@ class Node:
     key: str | None
     label: str
     children: tuple[Node, ...] = ()
-    kind: CellKind = "count"
+    kind: str = "count"
+    unit: str | None = None
 
     @property
     def is_leaf(self) -> bool:
@@ -46,7 +47,17 @@ class Field:
 
     key: str
     label: str
-    kind: CellKind = "count"
+    kind: str = "count"  # a name in nianbao.format.cells.CELL_KINDS
+    unit: str | None = None  # amounts: 万元, 元
+
+    @property
+    def cell_kind(self) -> CellKind:
+        return cell_kind(self.kind)
+
+    @property
+    def expected(self) -> str:
+        """What the cell should hold, as a clerk is told: 非负整数, 整数, 非负数（单位：元）."""
+        return self.cell_kind.expected(self.unit)
 
 
 @dataclass(frozen=True)
@@ -252,7 +263,8 @@ def _node(raw: Mapping[str, Any]) -> Node:
         key=raw.get("key"),
         label=raw.get("label", ""),
         children=tuple(_node(c) for c in raw.get("children", ())),
-        kind=raw.get("kind", "count"),
+        kind=cell_kind(raw.get("kind", "count")).name,
+        unit=raw.get("unit"),
     )
 
 
@@ -280,7 +292,7 @@ def _column_records(columns: tuple[Node, ...]) -> list[Record]:
         p = (*path, node.key) if node.key else path
         lab = (*labels, node.label)
         if node.children and all(c.is_leaf for c in node.children):
-            fields = tuple(Field(c.key or "", c.label, c.kind) for c in node.children)
+            fields = tuple(Field(c.key or "", c.label, c.kind, c.unit) for c in node.children)
             out.append(Record(p, lab, fields))
             return
         for child in node.children:
@@ -298,7 +310,10 @@ def _table(key: str, raw: Mapping[str, Any]) -> Table:
             TableBlock(
                 key=b["key"],
                 label=b["label"],
-                columns=tuple(Field(c["key"], c["label"], c.get("kind", "count")) for c in b["columns"]),
+                columns=tuple(
+                    Field(c["key"], c["label"], cell_kind(c.get("kind", "count")).name, c.get("unit"))
+                    for c in b["columns"]
+                ),
                 rows=tuple(_node(r) for r in b["rows"]),
             )
             for b in raw["blocks"]
@@ -309,7 +324,7 @@ def _table(key: str, raw: Mapping[str, Any]) -> Table:
     rows = tuple(_node(r) for r in raw["rows"])
     records_by = raw.get("records", "rows")
     if records_by == "rows":
-        fields = tuple(Field(leaf.key or "", leaf.label, leaf.kind) for leaf in r_leaves(columns))
+        fields = tuple(Field(leaf.key or "", leaf.label, leaf.kind, leaf.unit) for leaf in r_leaves(columns))
         records = tuple(_row_records(rows, fields))
     else:
         records = tuple(_column_records(columns))

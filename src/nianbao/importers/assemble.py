@@ -19,7 +19,7 @@ from typing import Any
 
 from pypinyin import lazy_pinyin
 
-from nianbao.format import Format, available_formats, get_format
+from nianbao.format import Format, available_formats, format_for_year, get_format, outdated_notice
 from nianbao.importers.document import SourceBlock, SourceDoc
 from nianbao.importers.import_report import ImportReport
 from nianbao.importers.labels import CN_DIGITS, TERMINAL, aliases, fold, versions
@@ -71,30 +71,61 @@ def _date_text(d: dt.date) -> str:
 
 
 class UnsupportedFormat(Exception):
-    """The report follows a national format that has no data file yet (e.g. the 2019 one)."""
+    """The report follows a national format that has no data file (see format/known-formats.yaml)."""
+
+
+def table2_labels(version: str) -> set[str]:
+    """The folded column labels of a format's table 二, with their known variants (data only)."""
+    fmt = get_format(version)
+    variants = aliases(version).get("tables", {}).get("t2", {}).get("fields", {})
+    return {
+        fold(label)
+        for blk in fmt.tables["t2"].blocks
+        for f in blk.columns
+        for label in (f.label, *variants.get(f.key, ()))
+    }
+
+
+def report_year(blocks: list[SourceBlock], first: int = 5) -> int | None:
+    """The year the report's first text blocks name (its title, usually), as a hint for the format."""
+    for block in [b for b in blocks if b.is_text][:first]:
+        m = YEAR.search(block.text)
+        if m:
+            return int(m.group(1))
+    return None
 
 
 def detect_format(blocks: list[SourceBlock], path_name: str) -> Format:
-    """The format whose table 二 labels the report's table 二 uses; refuse a known older one."""
-    seen = {fold(c.text) for b in blocks if b.kind == "table" for row in b.rows for c in row}
-    seen |= {fold(b.text) for b in blocks if b.kind != "table"}
-    scores: list[tuple[int, str, dict[str, Any] | None]] = []
-    for version in available_formats():
-        fmt = get_format(version)
-        labels = {fold(f.label) for blk in fmt.tables["t2"].blocks for f in blk.columns}
-        scores.append((len(labels & seen), version, None))
+    """The format whose table 二 column labels the report uses (table cells, or inside a paragraph
+    of crawled text); when the labels do not decide, the format that applies to the report's year.
+    A report in a known format without a data file is refused."""
+    cells = {fold(c.text) for b in blocks if b.kind == "table" for row in b.rows for c in row}
+    text = "\n".join(fold(b.text) for b in blocks if b.kind != "table")
+
+    def hits(labels: set[str]) -> int:
+        return sum(1 for label in labels if label in cells or label in text)
+
+    scores: list[tuple[int, str, dict[str, Any] | None]] = [
+        (hits(table2_labels(v)), v, None) for v in available_formats()
+    ]
     for other in versions().get("unsupported", []):
-        labels = {fold(label) for label in other["table2_labels"]}
-        scores.append((len(labels & seen), str(other["version"]), other))
-    hits, version, other = max(scores, key=lambda s: s[0])
-    if other is not None and hits:
-        found = "、".join(label for label in other["table2_labels"] if fold(label) in seen)
+        scores.append((hits({fold(label) for label in other["table2_labels"]}), str(other["version"]), other))
+    top = max(s[0] for s in scores)
+    best = [s for s in scores if s[0] == top]
+    if top and len(best) == 1 and best[0][2] is not None:
+        other = best[0][2]
+        found = "、".join(label for label in other["table2_labels"] if hits({fold(label)}))
         supported = "、".join(get_format(v).name for v in available_formats())
         raise UnsupportedFormat(
             f"{path_name}：表二使用的栏目（{found}）属于{other['name']}（{other['document']}，"
             f"用于{other['years']}报告）；目前只支持{supported}，此报告未导入"
         )
-    return get_format(version if other is None else available_formats()[-1])
+    supported_best = [v for _, v, other in best if other is None]
+    year = report_year(blocks)
+    by_year = format_for_year(year) if year else None
+    if by_year in supported_best or not supported_best:
+        return get_format(by_year or available_formats()[-1])
+    return get_format(supported_best[-1])
 
 
 class Assembler:
@@ -103,6 +134,8 @@ class Assembler:
         self.agency_id = agency_id
         self.report = ImportReport(source=str(doc.path), form=doc.form, notes=list(doc.notes))
         self.blocks = doc.blocks
+        self.fmt_suffix = ""
+        self.meta_blocks: set[int] = set()  # metadata lines before the title's section (not preface)
 
     def run(self) -> ImportResult:
         data: dict[str, Any] = {}
@@ -112,6 +145,11 @@ class Assembler:
             self.report.errors.append(str(err))
             return ImportResult(None, data, self.report)
         self.report.format = fmt.version
+        self.fmt_suffix = fmt.title_suffix
+        year_hint = report_year(self.blocks)
+        notice = outdated_notice(fmt.version, year_hint) if year_hint else None
+        if notice:
+            self.report.notes.append(notice)
         al = aliases(fmt.version)
         found = find_sections(self.blocks, fmt, al.get("sections", {}))
         self.report.headings = heading_issues(found, fmt)
@@ -126,7 +164,10 @@ class Assembler:
         preface = [
             b.text
             for i, b in enumerate(self.blocks[:first])
-            if b.is_text and i not in title_idx and _date(b.text) is None and fold(b.text) != fold(name or "")
+            if b.is_text
+            and i not in title_idx | self.meta_blocks
+            and _date(b.text) is None
+            and fold(b.text) != fold(name or "")
         ]
         sections: dict[str, list[Any]] = {}
         values: dict[str, Any] = {}
@@ -231,7 +272,14 @@ class Assembler:
     def _metadata(self, first: int, labels: dict[str, list[str]]) -> dict[str, Any]:
         """Facts from a web page's metadata box (a table before the report's first section)."""
         meta: dict[str, Any] = {}
-        for block in self.blocks[:first]:
+        for i, block in enumerate(self.blocks[:first]):
+            # A short "发布日期：2020-01-31" line under a page's title is the same box, unboxed.
+            line = unicodedata.normalize("NFKC", block.text).split(":", 1) if block.kind == "para" else []
+            if len(line) == 2 and len(block.text) <= MAX_SIGNATURE:
+                for key, names in labels.items():
+                    if key not in meta and fold(line[0]) in {fold(n) for n in names} and line[1].strip():
+                        meta[key] = line[1].strip()
+                        self.meta_blocks.add(i)
             if block.kind != "table":
                 continue
             for row in block.rows:
@@ -248,7 +296,14 @@ class Assembler:
         if not title:
             return None
         m = YEAR.search(title)
-        return title[: m.start()] if m and m.start() > 1 else None
+        if m and m.start() > 1:
+            return title[: m.start()]
+        # "2019年上海市人民政府办公厅政府信息公开工作年度报告": the name stands between year and title.
+        rest = title[m.end() :] if m and m.start() == 0 else ""
+        for suffix in (self.fmt_suffix, "政府信息公开年度报告", "政府信息公开工作年报"):
+            if suffix and rest.endswith(suffix) and len(rest) > len(suffix) + 1:
+                return rest[: -len(suffix)]
+        return None
 
     def _year(self, title: str | None, preface: list[str]) -> int | None:
         for text in (title or "", *preface):

@@ -79,6 +79,19 @@ def parse(html: str | bytes) -> tuple[list[SourceBlock], str | None]:
     return blocks, title
 
 
+def decode(data: bytes) -> str | bytes:
+    """A page that declares no charset (a saved fragment) is read as UTF-8, else GB18030; one that
+    declares it is left to lxml."""
+    if b"charset" in data[:4096].lower():
+        return data
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data
+
+
 def read(path: Path) -> SourceDoc:
-    blocks, title = parse(path.read_bytes())
+    blocks, title = parse(decode(path.read_bytes()))
     return SourceDoc(path, FORM, blocks, title=title)

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from nianbao.format import Field, Format, Record, Table
 from nianbao.importers.document import Cell, SourceBlock
@@ -33,8 +33,11 @@ LABEL_MIN = 0.7  # header and context labels: report as deviation from this scor
 BLANKS = {"", "-", "—", "–", "－", "/", "／", "——", "\\"}
 UNITS = ("件", "个", "条", "项", "次", "万元", "元")
 NUMBER = re.compile(
-    r"^(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<unit>" + "|".join(UNITS) + r")?\s*(?P<note>\(.*\))?$"
+    r"^(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?))\s*(?P<unit>"
+    + "|".join(UNITS)
+    + r")?\s*(?P<note>\(.*\))?$"
 )
+MONEY = ("万元", "元")  # units an amount field converts from (its own unit is not a note)
 MAX_CANDIDATES = 50
 MAX_STEPS = 200_000
 
@@ -68,12 +71,9 @@ def is_value_cell(cell: Cell) -> bool:
 
 
 def to_number(v: Value, f: Field) -> int | Decimal | None:
-    if f.kind == "count":
-        return int(v.number) if v.number.isdigit() else None
-    try:
-        return Decimal(v.number)
-    except InvalidOperation:
-        return None
+    """The value in the field's kind and unit (a sign only where the kind admits one)."""
+    unit = v.note if f.unit and v.note in MONEY else None
+    return f.cell_kind.from_text(v.number, f.unit, unit)
 
 
 # --- run-together digits ----------------------------------------------------------------------
@@ -276,7 +276,11 @@ class TableReader:
                     res.cells.append(self._issue(record, f, "unreadable", v.text))
                     continue
                 res.values[ref] = number
-                if v.note:
+                if f.unit and v.note in MONEY:
+                    if v.note != f.unit:
+                        detail = f"原文以{v.note}为单位，换算为 {number}{f.unit}"
+                        res.cells.append(self._issue(record, f, "converted", v.text, value=number, detail=detail))
+                elif v.note:
                     detail = f"读作 {number}，“{v.note}”未计入"
                     res.cells.append(self._issue(record, f, "annotated", v.text, value=number, detail=detail))
             return

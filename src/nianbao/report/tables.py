@@ -19,8 +19,8 @@ from nianbao.values import CellValue, TableValues
 
 
 def _dtype(table: Table, field_keys: list[str]) -> dict[str, str]:
-    kinds = {f.key: f.kind for _, f in table.cells()}
-    return {k: ("Int64" if kinds[k] == "count" else "object") for k in field_keys}
+    kinds = {f.key: f.cell_kind for _, f in table.cells()}
+    return {k: ("Int64" if kinds[k].integral else "object") for k in field_keys}
 
 
 def key_frame(values: TableValues, table_key: str) -> pd.DataFrame:
@@ -107,7 +107,7 @@ def frames(values: TableValues) -> dict[str, pd.DataFrame]:
 
 
 def format_value(v: CellValue | Any) -> str:
-    """How a cell value is printed: integers plainly, 万元 amounts without trailing zeros."""
+    """How a cell value is printed: integers plainly (negative ones with their sign), amounts without trailing zeros."""
     if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
         return ""
     if isinstance(v, Decimal):

@@ -151,10 +151,17 @@ def check_deadline(params: AgencyYear, rule: Rule) -> list[Finding]:
     return [_finding(params, rule, message, extra={"issued": params.issued.isoformat(), "due": due.isoformat()})]
 
 
+def check_format_year(params: AgencyYear, rule: Rule) -> list[Finding]:
+    """A report that used a format no longer in force for its year (the 2019 tables in a 2022 report)."""
+    notice = params.format_notice
+    return [_finding(params, rule, notice, extra={"format": params.format})] if notice else []
+
+
 CHECKS: dict[str, Callable[[AgencyYear, Rule], list[Finding]]] = {
     "text": check_text,
     "headings": check_headings,
     "deadline": check_deadline,
+    "format_year": check_format_year,
 }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from nianbao.format import Format, Rule, Table
+from nianbao.format import Format, Rule, Table, cell_kind
 from nianbao.model import AgencyYear
 from nianbao.validation.suites import (
     CELLS,
@@ -55,7 +55,8 @@ def _column(values: list, kind: str) -> Any:
 
 
 def cells_frame(fmt: Format, items: Sequence[AgencyYear]) -> pd.DataFrame:
-    """One row per cell of every agency-year: ``value`` (any kind) and ``count`` (count cells only)."""
+    """One row per cell of every agency-year: ``value`` (any kind), ``count`` (whole-number kinds only)
+    and ``unsigned`` (kinds that may not be negative: all but the 2019 format's 本年增/减)."""
     refs, kinds = [], []
     for table in fmt.tables.values():
         for record, f in table.cells():
@@ -67,8 +68,10 @@ def cells_frame(fmt: Format, items: Sequence[AgencyYear]) -> pd.DataFrame:
     data["key"] = refs * len(items)
     frame = pd.DataFrame(data)
     frame["value"] = pd.Series(values, dtype="object")
-    frame["count"] = pd.Series(
-        [v if k == "count" else None for v, k in zip(values, is_count, strict=True)], dtype="object"
+    kinds_ = [cell_kind(k) for k in is_count]
+    frame["count"] = pd.Series([v if k.integral else None for v, k in zip(values, kinds_, strict=True)], dtype="object")
+    frame["unsigned"] = pd.Series(
+        [None if k.signed else v for v, k in zip(values, kinds_, strict=True)], dtype="object"
     )
     return frame
 

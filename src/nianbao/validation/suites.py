@@ -4,8 +4,9 @@ Great Expectations judges frames that ``nianbao.validation.frames`` reshapes fro
 agency-year in a batch. Each frame has the key columns ``agency_id``, ``year`` and ``key`` and
 gets one suite:
 
-``cells``            one row per cell (``key`` = cell ref): ``value``, and ``count`` for count cells.
-                     Rules ``blank`` (not null) and ``counts`` (≥ 0; counts are ``int``).
+``cells``            one row per cell (``key`` = cell ref): ``value``; ``count`` for whole-number cells,
+                     ``unsigned`` for cells that may not be negative. Rules ``blank`` (``value`` not
+                     null) and ``counts`` (``unsigned`` ≥ 0; ``count`` is ``int``).
 ``<table>-records``  one row per record (``key`` = record key), one column per field, plus derived
                      columns: rules ``row_sum``/``record_sum`` (total = sum of parts) and ``stock``.
 ``<table>-fields``   the table transposed: one row per field (``key`` = field key), one column per
@@ -132,7 +133,7 @@ def expectations_for(rule: Rule) -> list[dict[str, Any]]:
         return [_expectation(rule, "expect_column_values_to_not_be_null", {"column": "value"})]
     if rule.kind == "counts":
         return [
-            _expectation(rule, "expect_column_values_to_be_between", {"column": "value", "min_value": 0}, "min"),
+            _expectation(rule, "expect_column_values_to_be_between", {"column": "unsigned", "min_value": 0}, "min"),
             _expectation(rule, "expect_column_values_to_be_in_type_list", {"column": "count", "type_list": ["int"]}),
         ]
     if rule.kind in {"row_sum", "record_sum"}:

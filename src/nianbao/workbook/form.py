@@ -5,7 +5,8 @@ Sheets: 基本信息 (metadata: one row per params field, by ASCII key), one she
 laid out as in the template with merged headers. Totals are formulas (=SUM of their parts, as the
 format's sum rules say) unless the params being written hold a total that differs from the sum of
 its parts (or a blank one): that value is written as it is, so params → workbook → params is exact.
-Every value cell admits only a non-negative whole number (a non-negative decimal for the 万元 fee).
+Every value cell admits only what its kind admits (nianbao.format.cells): a non-negative whole number,
+a whole number for a signed count (本年增/减), a non-negative decimal for an amount.
 
 The cell positions come from ``table_layout`` for both writing and reading, and the reader checks
 the row labels are still where the layout puts them, so a moved row is an error, not a wrong value.
@@ -294,16 +295,7 @@ def _write_table(ws: Worksheet, fmt: Format, table: Table, values: TableValues |
             for c in range(p.col, p.col + p.colspan):
                 ws.cell(r, c).border = BORDER
     formulas = sum_formulas(fmt, table, lay)
-    counts = DataValidation(
-        type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True, showErrorMessage=True
-    )
-    counts.error, counts.errorTitle = "应为非负整数（无数据请填 0）", "件数"
-    amounts = DataValidation(
-        type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True, showErrorMessage=True
-    )
-    amounts.error, amounts.errorTitle = "应为非负数（单位：万元）", "金额"
-    ws.add_data_validation(counts)
-    ws.add_data_validation(amounts)
+    checks: dict[tuple[str, str | None], DataValidation] = {}
     for ref, (row, col) in lay.cells.items():
         cell = ws.cell(row, col)
         cell.border, cell.alignment = BORDER, CENTER
@@ -314,10 +306,28 @@ def _write_table(ws: Worksheet, fmt: Format, table: Table, values: TableValues |
             cell.fill = FORMULA_FILL
             continue
         cell.value = value
-        (amounts if f.kind == "amount" else counts).add(cell.coordinate)
+        if (f.kind, f.unit) not in checks:
+            checks[f.kind, f.unit] = _data_validation(f)
+            ws.add_data_validation(checks[f.kind, f.unit])
+        checks[f.kind, f.unit].add(cell.coordinate)
     for col in range(1, lay.width + 1):
         ws.column_dimensions[get_column_letter(col)].width = 14
     ws.column_dimensions["A"].width = 22 if table.layout == "blocks" else 16
+
+
+def _data_validation(f: FormatField) -> DataValidation:
+    """Excel's check of a value cell, from the field's kind: whole or decimal, ≥ 0 unless signed."""
+    kind = f.cell_kind
+    bounds = (
+        {"operator": "between", "formula1": "-1000000000", "formula2": "1000000000"}
+        if kind.signed
+        else {"operator": "greaterThanOrEqual", "formula1": "0"}
+    )
+    check = DataValidation(
+        type="whole" if kind.integral else "decimal", allow_blank=True, showErrorMessage=True, **bounds
+    )
+    check.error, check.errorTitle = f"应为{f.expected}（无数据请填 0）", kind.noun
+    return check
 
 
 def _sums_to(values: TableValues, parts: list[str], total: Any) -> bool:
@@ -369,7 +379,7 @@ def _cell_value(raw: Any, f: FormatField) -> tuple[Any, str | None]:
             raw = Decimal(text)
         except ArithmeticError:
             return None, "unreadable"
-    if f.kind == "count":
+    if f.cell_kind.integral:
         if isinstance(raw, (float, Decimal)) and raw != int(raw):
             return None, "unreadable"
         return int(raw), None
