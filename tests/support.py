@@ -19,6 +19,9 @@ EXAMPLES = FIXTURES / "examples"
 SEED_ID = "wltzq-hailiutu"
 SEED_PARAMS = ROOT / "params" / SEED_ID / "2023.yaml"
 SEED_TEXT = FIXTURES / "seed" / "000_ae0143d6a302d7a8.txt"
+# A 2019-format agency-year: the Shanghai general office's 2019 page, imported (tests/fixtures/examples).
+V2019_ID = "shanghai-office"
+V2019_PARAMS = FIXTURES / "v2019" / "params" / V2019_ID / "2019.yaml"
 NOTEBOOK = ROOT / "notebooks" / "annual_report.ipynb"
 EXPECTATIONS = ROOT / "expectations"
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
