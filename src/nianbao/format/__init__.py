@@ -44,7 +44,7 @@ def get_format(version: str = DEFAULT_FORMAT) -> Format:
     version = str(version)
     if version not in available_formats():
         raise KeyError(f"未知的格式版本 {version!r}；可用：{', '.join(available_formats())}")
-    text = resources.files(__package__).joinpath(f"v{version}.yaml").read_text(encoding="utf-8")
+    source = resources.files(__package__).joinpath(f"v{version}.yaml")
     from nianbao.format.spec import build_format
 
-    return build_format(yaml.safe_load(text))
+    return build_format(yaml.safe_load(source.read_text(encoding="utf-8")), str(source))

@@ -323,7 +323,14 @@ def _table(key: str, raw: Mapping[str, Any]) -> Table:
     )
 
 
-def build_format(raw: Mapping[str, Any]) -> Format:
+def build_format(raw: Mapping[str, Any], source: str = "<format>") -> Format:
+    """The typed format of the YAML mapping ``raw`` (read from ``source``, named in errors).
+
+    Every rule's ``kind`` must be a registered rule kind (``nianbao.rules``); an unknown kind is
+    refused here, naming the file and the rule, rather than when a report is first validated.
+    """
+    from nianbao.rules import UnknownRuleKind, kind_of
+
     rules = tuple(
         Rule(
             id=r["id"],
@@ -335,6 +342,11 @@ def build_format(raw: Mapping[str, Any]) -> Format:
         )
         for r in raw.get("rules", ())
     )
+    for rule in rules:
+        try:
+            kind_of(rule)
+        except UnknownRuleKind as err:
+            raise UnknownRuleKind(f"{source}：{err}") from None
     return Format(
         version=str(raw["version"]),
         name=raw["name"],
