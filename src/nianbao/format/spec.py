@@ -129,6 +129,10 @@ class Table:
             for f in r.fields:
                 yield r, f
 
+    def field_keys(self) -> list[str]:
+        """Field keys of the table, in template order (first appearance)."""
+        return list(dict.fromkeys(f.key for _, f in self.cells()))
+
     def cell_ref(self, record: Record | str, field_key: str) -> str:
         rkey = record if isinstance(record, str) else record.key
         return f"{self.key}.{rkey}.{field_key}"

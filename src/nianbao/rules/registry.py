@@ -189,11 +189,7 @@ def derived(rule: Rule | str, role: str) -> str:
 
 def field_keys(table: Table) -> list[str]:
     """Field keys of a table, in template order (first appearance)."""
-    keys: list[str] = []
-    for _, f in table.cells():
-        if f.key not in keys:
-            keys.append(f.key)
-    return keys
+    return table.field_keys()
 
 
 def expectation(rule: Rule, kind: str, kwargs: dict[str, Any], check: str | None = None) -> dict[str, Any]:
