@@ -34,9 +34,9 @@ __all__ = [
     "validate_files",
     "validate_one",
 ]
+from nianbao.errors import NianbaoError
 from nianbao.model import AgencyYear
 from nianbao.params import ParamsError, load_params
-from nianbao.errors import NianbaoError
 from nianbao.project import project_or_none
 
 
