@@ -11,6 +11,7 @@ from importlib import resources
 
 import yaml
 
+from nianbao.errors import NianbaoError
 from nianbao.format.spec import CellKind, Field, Format, HeaderCell, Node, Record, Rule, Section, Table, TableBlock
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Section",
     "Table",
     "TableBlock",
+    "UnknownFormat",
     "available_formats",
     "get_format",
 ]
@@ -38,12 +40,16 @@ def available_formats() -> list[str]:
     return sorted(n[1:-5] for n in names if n.startswith("v") and n.endswith(".yaml"))
 
 
+class UnknownFormat(NianbaoError, KeyError):
+    """A format version that has no data file."""
+
+
 @cache
 def get_format(version: str = DEFAULT_FORMAT) -> Format:
-    """The typed national format ``version``; KeyError names the versions there are."""
+    """The typed national format ``version``; ``UnknownFormat`` (a KeyError) names the versions there are."""
     version = str(version)
     if version not in available_formats():
-        raise KeyError(f"未知的格式版本 {version!r}；可用：{', '.join(available_formats())}")
+        raise UnknownFormat(f"未知的格式版本 {version!r}；可用：{', '.join(available_formats())}")
     source = resources.files(__package__).joinpath(f"v{version}.yaml")
     from nianbao.format.spec import build_format
 

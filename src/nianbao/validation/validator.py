@@ -37,13 +37,16 @@ __all__ = [
     "validate_files",
     "validate_one",
 ]
+from nianbao.errors import NianbaoError
 from nianbao.model import AgencyYear
 from nianbao.params import ParamsError, load_params
-from nianbao.project import find_project
+from nianbao.project import project_or_none
 
 
-class ValidationFailed(RuntimeError):
+class ValidationFailed(NianbaoError, RuntimeError):
     """Great Expectations could not evaluate a suite (not a finding: a broken set-up)."""
+
+    lead = "校验无法进行："
 
 
 # --- where the suites are ----------------------------------------------------------------------------
@@ -51,8 +54,8 @@ class ValidationFailed(RuntimeError):
 
 def expectations_dir(start: str | Path | None = None) -> Path | None:
     """The project's ``expectations/`` folder (found from ``start`` or the cwd), if there is one."""
-    folder = find_project(start).expectations_dir
-    return folder if folder.is_dir() else None
+    project = project_or_none(start)
+    return project.expectations_dir if project and project.expectations_dir.is_dir() else None
 
 
 def load_suites(fmt: Format, suites_dir: Path | None) -> dict[str, dict[str, Any]]:
