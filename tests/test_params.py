@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -177,12 +178,15 @@ def test_all_problems_reported_at_once(tmp_path, seed_data):
     assert len(info.value.problems) == 3
 
 
-def test_run_on_bad_params_exits_nonzero_and_writes_nothing(tmp_path, seed_data):
+def test_run_on_bad_params_exits_2_publishes_nothing_and_records_the_failure(tmp_path, seed_data):
     project = make_project(tmp_path)
     data = copy.deepcopy(seed_data)
     data["tables"]["t3"]["new"][6] = -1
     (project / "params" / SEED_ID / "2023.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     result = nianbao("run", f"params/{SEED_ID}/2023.yaml", cwd=project)
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert "「一、本年新收政府信息公开申请数量」行「总计」列" in result.stderr
-    assert not (project / "build").exists()
+    assert not (project / "build" / "2023").exists(), "no report published"
+    # `run` is the build pipeline: the failure is recorded for build/index.html like any build's.
+    state = json.loads((project / "build" / ".state" / "2023" / f"{SEED_ID}.json").read_text(encoding="utf-8"))
+    assert (state["status"], state["step"]) == ("failed", "params")

@@ -1,24 +1,59 @@
-"""The ``nianbao`` command line."""
+"""The ``nianbao`` command line.
+
+Every command raises a ``nianbao.errors.NianbaoError`` for a mistake in its input or set-up; the app's
+command group (``NianbaoGroup``) is the one place that turns it into its message on stderr and its exit
+code, so no user mistake ends in a Python traceback.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from nianbao import __version__
+from nianbao.errors import FileExists, InvalidArgument, MissingFile, NianbaoError
+
+if TYPE_CHECKING:
+    from nianbao.batch.pipeline import Summary
+    from nianbao.batch.state import ReportState
+    from nianbao.project import Project
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class NianbaoGroup(TyperGroup):
+    """The command group; a ``NianbaoError`` from any command ends here as a message and an exit code."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NianbaoError as err:
+            if err.lead:
+                err_console.print(f"[red]{escape(err.lead)}[/]", end="")
+            err_console.print(str(err), markup=False, soft_wrap=True)
+            raise typer.Exit(err.exit_code) from None
+
 
 app = typer.Typer(
+    cls=NianbaoGroup,
     help="nianbao — reproducible, checked 政府信息公开工作年度报告.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _existing(path: Path) -> Path:
+    """``path`` when it is a file; ``MissingFile`` naming it otherwise."""
+    if not path.is_file():
+        raise MissingFile(f"找不到文件：{path}")
+    return path
 
 
 def _version(value: bool) -> None:
@@ -41,19 +76,45 @@ def run(
     params_files: Annotated[
         list[Path], typer.Argument(help="params/<agency-id>/<year>.yaml files", metavar="PARAMS...")
     ],
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="parallel workers (default: all cores)")] = 0,
+    strict: Annotated[bool, typer.Option("--strict", help="exit 1 when any error-severity finding exists")] = False,
 ) -> None:
-    """Execute the report notebook for each agency-year and publish build/<year>/<agency-id>/report.*."""
-    from nianbao.batch.run_one import run_one
+    """Build these agency-years now, current or not: validate, execute, publish, refresh build/index.html.
 
-    failed = 0
-    for path in params_files:
-        result = run_one(path)
-        if result.ok:
-            console.print(f"[green]✓[/] {path} → {result.out_dir} ({result.seconds:.1f} s)")
-        else:
-            failed += 1
-            err_console.print(f"[red]✗[/] {escape(str(path))} \\[{result.step}]\n{escape(result.message)}")
-    raise typer.Exit(1 if failed else 0)
+    The same pipeline as `nianbao build`, so what `run` built is current for the next build.
+    Exit codes: 0 all built; 2 some agency-year could not be built; 1 (with --strict) error findings exist.
+    """
+    import os
+
+    from nianbao.batch.pipeline import build as run_build
+    from nianbao.batch.pipeline import exit_code
+    from nianbao.errors import ParamsNotFound
+    from nianbao.publish.outputs import filename
+
+    missing = [p for p in params_files if not p.is_file()]
+    if len(missing) == len(params_files):
+        raise ParamsNotFound("找不到参数文件：" + "、".join(str(p) for p in missing))
+    project = _project_of(next(p for p in params_files if p.is_file()))
+    summary = run_build(project, params_files, jobs=jobs or os.cpu_count() or 1, force=True)
+    for state in sorted(summary.selection, key=lambda s: s.params_file):
+        if state.failed:
+            err_console.print(f"[red]✗[/] {escape(state.params_file)} \\[{state.step_label}]")
+            err_console.print(state.message, markup=False, soft_wrap=True)
+            continue
+        assert state.agency_year is not None
+        review = (project.out_dir(*state.agency_year) / filename("review")).relative_to(project.root)
+        console.print(
+            f"[green]✓[/] {escape(state.params_file)} → {escape(str(review))}"
+            f"（错误 {state.errors} 项，警告 {state.warnings} 项）"
+        )
+    raise typer.Exit(exit_code(summary.selection, strict))
+
+
+def _project_of(params_file: Path) -> Project:
+    """The project around the working folder, else the one holding ``params_file``."""
+    from nianbao.project import find_project, project_or_none
+
+    return project_or_none() or find_project(params_file.resolve().parent)
 
 
 @app.command()
@@ -90,7 +151,7 @@ def build(
     )
     task = progress.add_task("build", total=None, **counts)
 
-    def on_result(kind: str, state: dict) -> None:
+    def on_result(kind: str, state: ReportState) -> None:
         counts[kind] += 1
         progress.update(task, advance=1, **counts)
 
@@ -104,14 +165,11 @@ def build(
             on_plan=lambda n: progress.update(task, total=n),
             on_result=on_result,
         )
-    if not summary.states:
-        err_console.print("没有找到参数文件：应为 params/<机关代码>/<年度>.yaml（no params files found）")
-        raise typer.Exit(2)
     _print_summary(summary)
     raise typer.Exit(summary.exit_code(strict))
 
 
-def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(summary: Summary) -> None:
     from rich.table import Table
 
     if summary.failing:
@@ -119,22 +177,21 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         for col in ("参数文件", "步骤", "原因"):
             failures.add_column(col, overflow="fold")
         for s in summary.failing:
-            failures.add_row(escape(s["params_file"]), s.get("step", ""), escape(s.get("message", "")))
+            failures.add_row(escape(s.params_file), s.step_label, escape(s.message))
         console.print(failures)
-    warnings = sum(s.get("warnings", 0) for s in summary.states)
     counts = (len(summary.built), len(summary.skipped), len(summary.failing), len(summary.removed))
     table = Table(title="nianbao build")
     for col in ("built", "skipped", "failed", "removed", "errors", "warnings"):
         table.add_column(col, justify="right")
-    table.add_row(*(str(n) for n in (*counts, summary.errors, warnings)))
+    table.add_row(*(str(n) for n in (*counts, summary.errors, summary.warnings)))
     console.print(table)
     console.print(
         f"built {counts[0]}, skipped {counts[1]}, failed {counts[2]}, removed {counts[3]}; "
-        f"findings: {summary.errors} errors, {warnings} warnings → build/index.html"
+        f"findings: {summary.errors} errors, {summary.warnings} warnings → build/index.html"
     )
 
 
-def _print_report(report) -> None:
+def _print_report(report: Any) -> None:
     for line in report.lines():
         console.print(line, markup=False, soft_wrap=True)
 
@@ -152,32 +209,23 @@ def import_(
 ) -> None:
     """Turn SOURCE into a params file and an import report (<year>.import.json beside it)."""
     from nianbao.importers import import_source, report_path, save
-    from nianbao.project import find_project
+    from nianbao.project import Project, project_or_none
 
-    if not source.is_file():
-        err_console.print(f"找不到文件：{source}")
-        raise typer.Exit(2)
-    try:
-        result = import_source(source, agency_id)
-    except ValueError as err:  # a form no importer recognises
-        err_console.print(str(err))
-        raise typer.Exit(2) from None
+    result = import_source(_existing(source), agency_id)
     _print_report(result.report)
     if result.params is None:
         err_console.print(f"[red]✗[/] {source}：未能生成参数文件", highlight=False)
         raise typer.Exit(1)
     params = result.params
-    target = output or find_project().params_dir / params.agency.id / f"{params.year}.yaml"
-    try:
-        save(result, target, force=force)
-    except FileExistsError as err:
-        err_console.print(f"[red]✗[/] {err}")
-        raise typer.Exit(1) from None
+    # Outside a project the first import starts one here: params/ under the working folder.
+    project = project_or_none() or Project(Path.cwd())
+    target = output or project.params_dir / params.agency.id / f"{params.year}.yaml"
+    save(result, target, force=force)
     console.print(f"[green]✓[/] {source} → {target}（导入报告：{report_path(target)}）")
 
 
-def _findings(params) -> list:
-    """Great Expectations findings for ``params`` (nianbao.validate, issue 3)."""
+def _findings(params: Any) -> list[Any]:
+    """Great Expectations findings for ``params``, without a previous year."""
     from nianbao.validation.validator import validate_one
 
     return validate_one(params, previous=None)
@@ -190,24 +238,11 @@ def lint(
     """Check SOURCE against the format: the import report plus the validation findings. Writes nothing."""
     from nianbao.importers import import_source
 
-    if not source.is_file():
-        err_console.print(f"找不到文件：{source}")
-        raise typer.Exit(2)
-    try:
-        result = import_source(source, agency_id="lint")
-    except ValueError as err:
-        err_console.print(str(err))
-        raise typer.Exit(2) from None
+    result = import_source(_existing(source), agency_id="lint")
     _print_report(result.report)
     if result.params is None:
         raise typer.Exit(1)
-    try:
-        findings = _findings(result.params)
-    except ModuleNotFoundError as err:
-        if err.name != "nianbao.validate":
-            raise
-        console.print("校验结果：校验模块 nianbao.validate 尚不可用，只显示导入报告")
-        raise typer.Exit(0) from None
+    findings = _findings(result.params)
     console.print(f"校验结果（{len(findings)}）：" if findings else "校验结果：全部通过")
     for f in findings:
         console.print(f"  - [{f.severity}] {f.rule_id}：{f.message}", markup=False, soft_wrap=True)
@@ -228,27 +263,15 @@ def new(
     """Write a fill-in workbook for AGENCY-ID's YEAR report; `nianbao import FILE.xlsx` reads it back."""
     from nianbao.format import DEFAULT_FORMAT, format_for_year, get_format
     from nianbao.model import AGENCY_ID
-    from nianbao.params import ParamsError, load_params
+    from nianbao.params import load_params
     from nianbao.workbook.form import write_workbook
 
     if not AGENCY_ID.match(agency_id):
-        err_console.print(f"机关代码 {agency_id!r} 不可用：只能用小写英文字母、数字、- 和 _，且以字母或数字开头")
-        raise typer.Exit(2)
+        raise InvalidArgument(f"机关代码 {agency_id!r} 不可用：只能用小写英文字母、数字、- 和 _，且以字母或数字开头")
     if xlsx.exists() and not force:
-        err_console.print(f"[red]✗[/] {xlsx} 已存在；如需覆盖请加 --force")
-        raise typer.Exit(1)
-    params = None
-    if from_params is not None:
-        try:
-            params = load_params(from_params)
-        except ParamsError as err:
-            err_console.print(str(err))
-            raise typer.Exit(1) from None
-    try:
-        format_ = get_format(fmt or (params.format if params else format_for_year(year) or DEFAULT_FORMAT))
-    except KeyError as err:
-        err_console.print(err.args[0])
-        raise typer.Exit(2) from None
+        raise FileExists(f"{xlsx} 已存在；如需覆盖请加 --force")
+    params = load_params(from_params) if from_params is not None else None
+    format_ = get_format(fmt or (params.format if params else format_for_year(year) or DEFAULT_FORMAT))
     write_workbook(xlsx, format_, agency_id, year, params)
     console.print(f"[green]✓[/] {xlsx}")
 
@@ -271,14 +294,9 @@ def validate(
     from rich.table import Table
     from rich.text import Text
 
-    from nianbao.validation.validator import ValidationFailed, validate_files
+    from nianbao.validation.validator import validate_files
 
-    try:
-        results = validate_files(params_files)
-    except ValidationFailed as err:
-        err_console.print("[red]校验无法进行：[/]", end="")
-        err_console.print(str(err), markup=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+    results = validate_files(params_files)
     bad = errors = 0
     for path, fv in results.items():
         if fv.error is not None:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from nianbao.errors import NianbaoError
 from nianbao.model import AgencyYear
 from nianbao.values import Problem, TableProblems
 
@@ -47,7 +48,7 @@ PYDANTIC_MESSAGES = {
 }
 
 
-class ParamsError(Exception):
+class ParamsError(NianbaoError):
     """A params file that cannot be used, with every problem found in it."""
 
     def __init__(self, file: str | Path, problems: list[Problem]):

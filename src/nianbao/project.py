@@ -1,9 +1,15 @@
-"""Where things live: the project root, its notebook, params and build folders."""
+"""Where things live: the project root, its notebook, params and build folders.
+
+A project is the folder holding ``notebooks/annual_report.ipynb``; commands find it from the working
+folder upwards and refuse to run elsewhere (``ProjectNotFound``) rather than guess.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from nianbao.errors import ProjectNotFound
 
 NOTEBOOK = Path("notebooks") / "annual_report.ipynb"
 # What every report is published as, besides report.ipynb, review.html and findings.json
@@ -37,10 +43,25 @@ class Project:
         return self.build_dir / str(year) / agency_id
 
 
-def find_project(start: str | Path | None = None) -> Project:
-    """The nearest folder at or above ``start`` (default: cwd) holding the report notebook."""
+def project_or_none(start: str | Path | None = None) -> Project | None:
+    """The nearest folder at or above ``start`` (default: cwd) holding the report notebook, if any."""
     here = Path(start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / NOTEBOOK).is_file():
             return Project(folder)
-    return Project(Path.cwd().resolve())
+    return None
+
+
+def find_project(start: str | Path | None = None) -> Project:
+    """The nearest folder at or above ``start`` (default: cwd) holding the report notebook.
+
+    Raises ``ProjectNotFound`` naming the folder searched and the file a project needs.
+    """
+    project = project_or_none(start)
+    if project is None:
+        here = Path(start or Path.cwd()).resolve()
+        raise ProjectNotFound(
+            f"这里不是 nianbao 项目：{here} 及其上级文件夹中都没有 {NOTEBOOK.as_posix()}。"
+            f"请在含有 {NOTEBOOK.as_posix()} 的项目文件夹（或其子文件夹）中运行。"
+        )
+    return project

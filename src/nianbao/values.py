@@ -36,7 +36,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.where}（{self.path}）" if self.where and self.path else (self.where or self.path)
-        return f"{where}：{self.message}"
+        return f"{where}：{self.message}" if where else self.message
 
 
 class TableProblems(ValueError):

@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbconvert.exporters import get_exporter
 
-from nianbao.batch.run_one import run_one
+from nianbao.batch.pipeline import build
 from nianbao.format.spec import Table
 from nianbao.model import AgencyYear
 from nianbao.params import load_params
@@ -73,9 +73,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("project")
     (root / NOTEBOOK).parent.mkdir(parents=True)
     shutil.copy(ROOT / NOTEBOOK, root / NOTEBOOK)
-    result = run_one(SEED, project=Project(root))
-    assert result.ok, result.message
-    return result.out_dir
+    summary = build(Project(root), [SEED], force=True)
+    assert not summary.failing, summary.failing
+    [state] = summary.built
+    assert state.agency_year is not None
+    return Project(root).out_dir(*state.agency_year)
 
 
 @pytest.fixture(scope="module")

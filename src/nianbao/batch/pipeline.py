@@ -1,24 +1,25 @@
-"""The batch build: every agency-year under params/, incremental, parallel, never stopped by one failure.
+"""The build pipeline — ``nianbao build`` on every agency-year, ``nianbao run`` on the files it is given:
+check params, validate (one Great Expectations run for the batch), execute the notebook, publish, record
+the state, refresh build/index.html. Incremental, parallel, never stopped by one failure.
 
-Per agency-year the build keeps a small state record in ``build/.state/<year>/<agency-id>.json``
-(content key, status, failing step and message, counts of findings, outputs). It is written last,
-after the outputs, so a killed build leaves the report stale and the next build redoes it.
+Per agency-year it keeps a state record (``nianbao.batch.state.ReportState``), written last, after the
+outputs, so a killed build leaves the report stale and the next build redoes it. A report is current,
+and skipped, when its content key (``nianbao.batch.keys``) and its outputs are unchanged.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from nianbao import atomic
 from nianbao.batch.keys import report_key, shared_key
+from nianbao.batch.state import ReportState, Step, all_states, read_state, state_path, write_state
+from nianbao.errors import ParamsNotFound
 from nianbao.project import DEFAULT_FORMATS, Project
-
-STATE_DIR = ".state"
 
 
 @dataclass
@@ -37,29 +38,44 @@ class Entry:
         return f"{self.agency_id}/{self.year}"
 
 
+def exit_code(states: Iterable[ReportState], strict: bool = False) -> int:
+    """2 when an agency-year has no current report; else (``strict``) 1 when error findings exist; else 0."""
+    states = list(states)
+    if any(s.failed for s in states):
+        return 2
+    if strict and any(s.errors for s in states):
+        return 1
+    return 0
+
+
 @dataclass
 class Summary:
-    built: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[dict[str, Any]] = field(default_factory=list)
-    failed: list[dict[str, Any]] = field(default_factory=list)
+    built: list[ReportState] = field(default_factory=list)
+    skipped: list[ReportState] = field(default_factory=list)
+    failed: list[ReportState] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    states: list[dict[str, Any]] = field(default_factory=list)
+    states: list[ReportState] = field(default_factory=list)  # every agency-year of the project, after the build
+
+    @property
+    def selection(self) -> list[ReportState]:
+        """The agency-years this build was asked about (built, skipped or failed now)."""
+        return self.built + self.skipped + self.failed
 
     @property
     def errors(self) -> int:
-        return sum(s.get("errors", 0) for s in self.states)
+        return sum(s.errors for s in self.states)
 
     @property
-    def failing(self) -> list[dict[str, Any]]:
+    def warnings(self) -> int:
+        return sum(s.warnings for s in self.states)
+
+    @property
+    def failing(self) -> list[ReportState]:
         """Agency-years that have no current report, whether they failed in this run or before."""
-        return [s for s in self.states if s.get("status") == "failed"]
+        return [s for s in self.states if s.failed]
 
     def exit_code(self, strict: bool = False) -> int:
-        if self.failing:
-            return 2
-        if strict and self.errors:
-            return 1
-        return 0
+        return exit_code(self.states, strict)
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -73,16 +89,17 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     return sorted(dict.fromkeys(found))
 
 
-def entries(project: Project, files: Iterable[Path]) -> tuple[list[Entry], list[dict[str, Any]]]:
+def entries(project: Project, files: Iterable[Path]) -> tuple[list[Entry], list[ReportState]]:
     """Entries for files laid out as params/<agency-id>/<year>.yaml; failed states for the others."""
-    out, bad = [], []
+    out: list[Entry] = []
+    bad: list[ReportState] = []
     for f in files:
         f = f.resolve()
         rel = _rel(project, f)
         if not f.is_file():
-            bad.append(_failed_state(rel, "params", f"{rel}: 找不到此参数文件"))
+            bad.append(ReportState.failure(rel, "params", f"{rel}: 找不到此参数文件"))
         elif not f.stem.isdigit():
-            bad.append(_failed_state(rel, "params", f"{rel}: 文件应命名为 params/<机关代码>/<年度>.yaml"))
+            bad.append(ReportState.failure(rel, "params", f"{rel}: 文件应命名为 params/<机关代码>/<年度>.yaml"))
         else:
             year = int(f.stem)
             out.append(Entry(f, rel, f.parent.name, year, f.with_name(f"{year - 1}.yaml")))
@@ -96,56 +113,34 @@ def _rel(project: Project, f: Path) -> str:
         return str(f)
 
 
-def _failed_state(rel: str, step: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"params_file": rel, "status": "failed", "step": step, "message": message, "outputs": [], **extra}
-
-
-def state_path(project: Project, agency_id: str, year: int) -> Path:
-    return project.build_dir / STATE_DIR / str(year) / f"{agency_id}.json"
-
-
-def read_state(path: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def all_states(project: Project) -> list[dict[str, Any]]:
-    root = project.build_dir / STATE_DIR
-    states = [read_state(p) for p in sorted(root.glob("*/*.json"))] if root.is_dir() else []
-    return [s for s in states if s]
-
-
-def is_current(project: Project, entry: Entry, state: dict[str, Any] | None) -> bool:
+def is_current(project: Project, entry: Entry, state: ReportState | None) -> bool:
     """Same inputs as last time, and either its outputs are all there or its params were rejected.
 
     Execution and export failures are retried: they may not come from the inputs.
     """
-    if not state or state.get("key") != entry.key:
+    if state is None or state.key != entry.key:
         return False
-    if state.get("status") == "failed":
-        return state.get("step") == "params"
+    if state.failed:
+        return state.step == "params"
     out = project.out_dir(entry.agency_id, entry.year)
-    return all((out / name).is_file() for name in state.get("outputs", []))
+    return all((out / name).is_file() for name in state.outputs)
 
 
 def remove_orphans(project: Project, keep: set[tuple[str, int]]) -> list[str]:
     """Outputs and states of agency-years whose params file is gone."""
     removed = []
     for state in all_states(project):
-        agency_id, year = state.get("agency_id"), state.get("year")
-        if agency_id is None or year is None or (agency_id, year) in keep:
+        where = state.agency_year
+        if where is None or where in keep or (project.root / state.params_file).is_file():
             continue
-        if (project.root / state["params_file"]).is_file():
-            continue
-        shutil.rmtree(project.out_dir(agency_id, year), ignore_errors=True)
-        state_path(project, agency_id, year).unlink(missing_ok=True)
-        removed.append(state["params_file"])
+        shutil.rmtree(project.out_dir(*where), ignore_errors=True)
+        state_path(project, *where).unlink(missing_ok=True)
+        removed.append(state.params_file)
     return removed
 
 
-Callback = Callable[[str, dict[str, Any]], None]
+Kind = Literal["built", "skipped", "failed"]
+Callback = Callable[[Kind, ReportState], None]
 
 
 def build(
@@ -159,9 +154,12 @@ def build(
     on_plan: Callable[[int], None] | None = None,
     on_result: Callback | None = None,
 ) -> Summary:
-    """Build what is stale under ``paths``; see the module docstring."""
+    """Build what is stale under ``paths`` (everything there with ``force``); see the module docstring.
+
+    Raises ``ParamsNotFound`` when there is nothing to build and no earlier build to show.
+    """
     summary = Summary()
-    report = on_result or (lambda kind, state: None)
+    report: Callback = on_result or (lambda kind, state: None)
     if project.build_dir.is_dir():
         atomic.sweep(project.build_dir)  # temporaries a killed build left behind
     found, bad = entries(project, discover(paths))
@@ -170,8 +168,7 @@ def build(
     for e in found:
         e.key = report_key(shared, e.params_file, e.previous, formats)
         state = read_state(state_path(project, e.agency_id, e.year))
-        if not force and is_current(project, e, state):
-            assert state is not None
+        if not force and state is not None and is_current(project, e, state):
             summary.skipped.append(state)
             report("skipped", state)
         else:
@@ -185,6 +182,10 @@ def build(
     if stale:
         _build_stale(project, stale, jobs, scheduler, formats, summary, report)
     summary.states = all_states(project) + bad
+    if not summary.states:
+        raise ParamsNotFound(
+            f"没有找到参数文件：应为 {project.params_dir.name}/<机关代码>/<年度>.yaml（no params files found）"
+        )
     write_index(project, summary.states)
     return summary
 
@@ -204,24 +205,25 @@ def _build_stale(
 
     notebook = project.notebook.read_text(encoding="utf-8")
     checked: dict[str, tuple[Entry, Any]] = {}
+
+    def failed(e: Entry, step: Step, message: str, **fields: Any) -> None:
+        state = ReportState.failure(e.rel, step, message, agency_id=e.agency_id, year=e.year, key=e.key, **fields)
+        # Outputs of an earlier build no longer reflect the params: take them down.
+        shutil.rmtree(project.out_dir(e.agency_id, e.year), ignore_errors=True)
+        write_state(project, state)
+        summary.failed.append(state)
+        report("failed", state)
+
     for e in stale:
         try:
             checked[e.rel] = (e, load_params(e.params_file, name=e.rel))
         except ParamsError as err:
-            state = _failed_state(e.rel, "params", str(err), agency_id=e.agency_id, year=e.year, key=e.key)
-            _finish_failed(project, e, state)
-            summary.failed.append(state)
-            report("failed", state)
+            failed(e, "params", str(err))
     try:
         findings = in_child(batch_findings, project, list(checked.values())) if checked else {}
     except Exception as err:  # GX itself failed (suites missing or unreadable): no report can be checked
         for rel, (e, _) in checked.items():
-            state = _failed_state(
-                rel, "validate", f"{rel}: 校验失败 {type(err).__name__}: {err}", agency_id=e.agency_id, year=e.year
-            )
-            _finish_failed(project, e, state)
-            summary.failed.append(state)
-            report("failed", state)
+            failed(e, "validate", f"{rel}: 校验失败 {type(err).__name__}: {err}")
         return
     job_list = [
         Job(
@@ -239,26 +241,28 @@ def _build_stale(
     try:
         for outcome in executor.run(job_list):
             entry, params = checked[outcome.params_name]
-            base = {
-                "params_file": entry.rel,
-                "agency_id": entry.agency_id,
+            about = {
                 "agency": params.agency.name,
-                "year": entry.year,
                 "title": params.display_title,
-                "key": entry.key,
                 "seconds": round(outcome.seconds, 3),
                 **_counts(findings.get((params.agency.id, params.year))),
             }
-            if outcome.ok:
-                state = {**base, "status": "built", "step": "", "message": "", "outputs": sorted(outcome.files)}
-                _finish_built(project, entry, outcome.files, state)
-                summary.built.append(state)
-                report("built", state)
-            else:
-                state = {**base, "status": "failed", "step": outcome.step, "message": outcome.message, "outputs": []}
-                _finish_failed(project, entry, state)
-                summary.failed.append(state)
-                report("failed", state)
+            if not outcome.ok:
+                failed(entry, cast(Step, outcome.step), outcome.message, **about)
+                continue
+            state = ReportState(
+                entry.rel,
+                "built",
+                agency_id=entry.agency_id,
+                year=entry.year,
+                key=entry.key,
+                outputs=tuple(outcome.files),
+                **about,
+            )
+            atomic.write_files(project.out_dir(entry.agency_id, entry.year), outcome.files)
+            write_state(project, state)
+            summary.built.append(state)
+            report("built", state)
     finally:
         executor.close()
 
@@ -304,23 +308,7 @@ def _counts(findings: list[dict[str, Any]] | None) -> dict[str, int]:
     }
 
 
-def _finish_built(project: Project, entry: Entry, files: dict[str, bytes], state: dict[str, Any]) -> None:
-    atomic.write_files(project.out_dir(entry.agency_id, entry.year), files)
-    _write_state(project, entry, state)
-
-
-def _finish_failed(project: Project, entry: Entry, state: dict[str, Any]) -> None:
-    # Outputs of an earlier build no longer reflect the params: take them down.
-    shutil.rmtree(project.out_dir(entry.agency_id, entry.year), ignore_errors=True)
-    _write_state(project, entry, state)
-
-
-def _write_state(project: Project, entry: Entry, state: dict[str, Any]) -> None:
-    text = json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True)
-    atomic.write_text(state_path(project, entry.agency_id, entry.year), text)
-
-
-def write_index(project: Project, states: list[dict[str, Any]]) -> Path:
+def write_index(project: Project, states: list[ReportState]) -> Path:
     from nianbao.publish.index import render_index
 
     target = project.build_dir / "index.html"

@@ -12,6 +12,7 @@ from importlib import resources
 
 import yaml
 
+from nianbao.errors import NianbaoError
 from nianbao.format.cells import CELL_KINDS, cell_kind
 from nianbao.format.spec import CellKind, Field, Format, HeaderCell, Node, Record, Rule, Section, Table, TableBlock
 
@@ -28,6 +29,7 @@ __all__ = [
     "Section",
     "Table",
     "TableBlock",
+    "UnknownFormat",
     "available_formats",
     "cell_kind",
     "format_for_year",
@@ -44,16 +46,20 @@ def available_formats() -> list[str]:
     return sorted(n[1:-5] for n in names if n.startswith("v") and n.endswith(".yaml"))
 
 
+class UnknownFormat(NianbaoError, KeyError):
+    """A format version that has no data file."""
+
+
 @cache
 def get_format(version: str = DEFAULT_FORMAT) -> Format:
-    """The typed national format ``version``; KeyError names the versions there are."""
+    """The typed national format ``version``; ``UnknownFormat`` (a KeyError) names the versions there are."""
     version = str(version)
     if version not in available_formats():
-        raise KeyError(f"未知的格式版本 {version!r}；可用：{', '.join(available_formats())}")
-    text = resources.files(__package__).joinpath(f"v{version}.yaml").read_text(encoding="utf-8")
+        raise UnknownFormat(f"未知的格式版本 {version!r}；可用：{', '.join(available_formats())}")
+    source = resources.files(__package__).joinpath(f"v{version}.yaml")
     from nianbao.format.spec import build_format
 
-    return build_format(yaml.safe_load(text))
+    return build_format(yaml.safe_load(source.read_text(encoding="utf-8")), str(source))
 
 
 def format_for_year(year: int) -> str | None:

@@ -140,6 +140,10 @@ class Table:
             for f in r.fields:
                 yield r, f
 
+    def field_keys(self) -> list[str]:
+        """Field keys of the table, in template order (first appearance)."""
+        return list(dict.fromkeys(f.key for _, f in self.cells()))
+
     def cell_ref(self, record: Record | str, field_key: str) -> str:
         rkey = record if isinstance(record, str) else record.key
         return f"{self.key}.{rkey}.{field_key}"
@@ -338,7 +342,14 @@ def _table(key: str, raw: Mapping[str, Any]) -> Table:
     )
 
 
-def build_format(raw: Mapping[str, Any]) -> Format:
+def build_format(raw: Mapping[str, Any], source: str = "<format>") -> Format:
+    """The typed format of the YAML mapping ``raw`` (read from ``source``, named in errors).
+
+    Every rule's ``kind`` must be a registered rule kind (``nianbao.rules``); an unknown kind is
+    refused here, naming the file and the rule, rather than when a report is first validated.
+    """
+    from nianbao.rules import UnknownRuleKind, kind_of
+
     rules = tuple(
         Rule(
             id=r["id"],
@@ -350,6 +361,11 @@ def build_format(raw: Mapping[str, Any]) -> Format:
         )
         for r in raw.get("rules", ())
     )
+    for rule in rules:
+        try:
+            kind_of(rule)
+        except UnknownRuleKind as err:
+            raise UnknownRuleKind(f"{source}：{err}") from None
     return Format(
         version=str(raw["version"]),
         name=raw["name"],

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nianbao import atomic
+from nianbao.errors import FileExists, NianbaoError
 from nianbao.importers import docx, html, markdown, text, xlsx
 from nianbao.importers.assemble import ImportResult, UnsupportedFormat, assemble, derive_agency_id
 from nianbao.importers.import_report import CellIssue, ImportReport, LabelDeviation
@@ -29,6 +30,7 @@ __all__ = [
     "ImportReport",
     "ImportResult",
     "LabelDeviation",
+    "UnrecognisedSource",
     "UnsupportedFormat",
     "derive_agency_id",
     "detect",
@@ -67,6 +69,10 @@ FORMS: dict[str, Form] = {
 }
 
 
+class UnrecognisedSource(NianbaoError, ValueError):
+    """A file no importer recognises (not a published report nor a fill-in workbook)."""
+
+
 def detect(path: Path) -> Form:
     """The form of ``path``: the best content sniff, with a bonus for a matching extension."""
     with open(path, "rb") as fh:
@@ -75,7 +81,7 @@ def detect(path: Path) -> Form:
     scored = [(f.sniff(path, head) + (EXTENSION_WEIGHT if suffix in f.extensions else 0.0), f) for f in FORMS.values()]
     score, form = max(scored, key=lambda s: s[0])
     if score <= 0:
-        raise ValueError(f"{path}：无法识别的文件类型（支持：{', '.join(FORMS)}）")
+        raise UnrecognisedSource(f"{path}：无法识别的文件类型（支持：{', '.join(FORMS)}）")
     return form
 
 
@@ -94,6 +100,6 @@ def save(result: ImportResult, path: Path, force: bool = False) -> None:
     if result.params is None:
         raise ValueError("没有可写入的参数：导入未成功")
     if path.exists() and not force:
-        raise FileExistsError(f"{path} 已存在；如需覆盖请加 --force")
+        raise FileExists(f"{path} 已存在；如需覆盖请加 --force")
     atomic.write_text(path, dump_params(result.params))
     atomic.write_text(report_path(path), result.report.to_json())

@@ -19,6 +19,7 @@ from typing import Any
 
 from pypinyin import lazy_pinyin
 
+from nianbao.errors import NianbaoError
 from nianbao.format import Format, available_formats, format_for_year, get_format, outdated_notice
 from nianbao.importers.document import SourceBlock, SourceDoc
 from nianbao.importers.import_report import ImportReport
@@ -70,7 +71,7 @@ def _date_text(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-class UnsupportedFormat(Exception):
+class UnsupportedFormat(NianbaoError):
     """The report follows a national format that has no data file (see format/known-formats.yaml)."""
 
 

@@ -27,6 +27,7 @@ from nianbao.format import Field, Format, Record, Table
 from nianbao.importers.document import Cell, SourceBlock
 from nianbao.importers.import_report import CellIssue, LabelDeviation
 from nianbao.importers.labels import Match, compare
+from nianbao.rules import table_sums
 
 ROW_MIN = 0.7  # a value line's label must match a record at least this well
 LABEL_MIN = 0.7  # header and context labels: report as deviation from this score on
@@ -136,18 +137,14 @@ def split_candidates(tokens: list[str], n: int, rules: list[SumRule]) -> tuple[l
 
 
 def sum_rules(fmt: Format, table: Table, slots: list[tuple[Record, Field]]) -> list[SumRule]:
-    """The format's within-record sum rules (T3-rowsum, T4-sum) as rules over ``slots``."""
-    index = {(r.key, f.key): i for i, (r, f) in enumerate(slots)}
-    rules: list[SumRule] = []
-    for rule in fmt.rules:
-        if rule.table != table.key or rule.kind not in {"row_sum", "record_sum"}:
-            continue
-        total, parts = rule.options["total"], rule.options["parts"]
-        for record in {r.key: r for r, _ in slots}.values():
-            keys = [(record.key, total), *((record.key, p) for p in parts)]
-            if all(k in index for k in keys):
-                rules.append(SumRule(index[keys[0]], tuple(index[k] for k in keys[1:])))
-    return rules
+    """The format's sums (``nianbao.rules.table_sums``: T3-rowsum, T4-sum, …) whose cells all lie in
+    ``slots``, as rules over the slots."""
+    index = {table.cell_ref(r, f.key): i for i, (r, f) in enumerate(slots)}
+    return [
+        SumRule(index[s.total], tuple(index[p] for p in s.parts))
+        for s in table_sums(fmt, table)
+        if all(c in index for c in s.cells)
+    ]
 
 
 # --- the result of reading one table ----------------------------------------------------------

@@ -4,17 +4,19 @@ Every file name under ``build/<year>/<agency-id>/`` is defined here once (``OUTP
 batch job, the index page and the tests. Exported files name their nbconvert exporter by its entry-point
 name and are found through nbconvert's own ``get_exporter`` (``jupyter nbconvert --to nianbao_pdf``
 finds the same class). ``render_all`` renders an executed notebook into its files in memory; callers
-write them atomically.
+write them atomically. nbconvert is imported only when something is exported: the index page and the
+CLI read the names without paying for it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
-from nbconvert.exporters import Exporter, get_exporter
+if TYPE_CHECKING:
+    import nbformat
+    from nbconvert.exporters import Exporter
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ def filename(key: str) -> str:
 @cache
 def exporter(key: str) -> Exporter:
     """One exporter instance per process and output, reused (its template is compiled once)."""
+    from nbconvert.exporters import get_exporter
+
     name = output(key).exporter
     if name is None:
         raise KeyError(f"输出 {key!r} 不由 nbconvert 导出")
@@ -64,6 +68,8 @@ def _bytes(body: Any) -> bytes:
 
 def render_all(nb: nbformat.NotebookNode, formats: tuple[str, ...], review: bool = False) -> dict[str, bytes]:
     """File name → content for ``report.ipynb``, each exported format and (``review``) ``review.html``."""
+    import nbformat
+
     files = {filename("ipynb"): nbformat.writes(nb).encode("utf-8")}
     for key in (*formats, *(("review",) if review else ())):
         body, _ = exporter(key).from_notebook_node(nb)

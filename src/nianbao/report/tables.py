@@ -26,10 +26,7 @@ def _dtype(table: Table, field_keys: list[str]) -> dict[str, str]:
 def key_frame(values: TableValues, table_key: str) -> pd.DataFrame:
     """Rows = record keys, columns = field keys; blanks are <NA>."""
     table = values.format.tables[table_key]
-    field_keys: list[str] = []
-    for _, f in table.cells():
-        if f.key not in field_keys:
-            field_keys.append(f.key)
+    field_keys = table.field_keys()
     rows = []
     for record in table.records:
         row: dict[str, Any] = {k: pd.NA for k in field_keys}

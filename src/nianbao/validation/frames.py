@@ -1,33 +1,23 @@
 """Reshape the tables of a batch of agency-years into the frames Great Expectations judges.
 
 Every frame holds all agency-years of the batch at once (key columns ``agency_id``, ``year``, ``key``),
-so one validation run covers a whole build. The derived columns each rule compares are computed
-here in pandas (sums keep blanks as <NA>, so a sum with a blank operand is <NA> and GX skips it);
-whether they hold is for Great Expectations to say. See ``nianbao.validation.suites`` for the frame layout.
+so one validation run covers a whole build. The derived columns each rule compares are added by the
+rule's kind (``RuleKind.derive`` in ``nianbao.rules``; sums keep blanks as <NA>, so a sum with a blank
+operand is <NA> and GX skips it); whether they hold is for Great Expectations to say. See
+``nianbao.validation.suites`` for the frame layout.
 """
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Iterable, Mapping, Sequence
-from functools import reduce
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
-from nianbao.format import Format, Rule, Table, cell_kind
+from nianbao.format import Format, Table, cell_kind
 from nianbao.model import AgencyYear
-from nianbao.validation.suites import (
-    CELLS,
-    KEY_COLUMNS,
-    column_parts,
-    derived,
-    field_keys,
-    frame_of,
-    gx_rules,
-    stock_records,
-    sum_parts,
-)
+from nianbao.rules import CELLS, field_keys, kind_of
+from nianbao.validation.suites import frame_of, gx_rules
 
 AgencyYearKey = tuple[str, int]
 
@@ -107,26 +97,6 @@ def fields_frame(table: Table, items: Sequence[AgencyYear]) -> pd.DataFrame:
     return frame
 
 
-def _sum(frame: pd.DataFrame, columns: Iterable[str]) -> pd.Series:
-    """Row-wise sum that stays <NA> when any operand is blank."""
-    return reduce(operator.add, (frame[c] for c in columns))
-
-
-def _shifted(frame: pd.DataFrame, columns: list[str], renamed: Mapping[str, str]) -> pd.DataFrame:
-    """Previous years' columns keyed as the following year, for a left merge."""
-    out = frame[[*KEY_COLUMNS, *columns]].rename(columns=dict(renamed))
-    out["year"] = out["year"] + 1
-    return out
-
-
-def _with_last_year(frame: pd.DataFrame, prev_frame: pd.DataFrame | None, column: str, name: str) -> pd.DataFrame:
-    if prev_frame is None or prev_frame.empty:
-        frame[name] = pd.array([None] * len(frame), dtype="Int64")
-        return frame
-    shifted = _shifted(prev_frame, [column], {column: name})
-    return frame.merge(shifted, on=list(KEY_COLUMNS), how="left", validate="one_to_one")
-
-
 def build_frames(
     fmt: Format, items: Sequence[AgencyYear], previous: Sequence[AgencyYear] = ()
 ) -> dict[str, pd.DataFrame]:
@@ -153,32 +123,10 @@ def build_frames(
         if name is None or name == CELLS:
             continue
         df = frame(name)
-        assert df is not None
-        frames[name] = _derive(fmt, rule, df, lambda n=name: frame(n, prev=True))
+        assert df is not None and rule.table is not None
+
+        def previous_frame(n: str = name) -> pd.DataFrame | None:
+            return frame(n, prev=True)
+
+        frames[name] = kind_of(rule).derive(rule, fmt.tables[rule.table], df, previous_frame)
     return frames
-
-
-def _derive(fmt: Format, rule: Rule, df: pd.DataFrame, prev_frame) -> pd.DataFrame:
-    o = rule.options
-    table = fmt.tables[rule.table] if rule.table else None
-    assert table is not None
-    if rule.kind in {"row_sum", "record_sum"}:
-        parts = set()
-        for r in table.records:
-            parts.update(sum_parts(table, rule, r) or [])
-        df[derived(rule, "parts")] = _sum(df, [p for p in o["parts"] if p in parts])
-    elif rule.kind == "stock":
-        name = derived(rule, "last_year")
-        df = _with_last_year(df, prev_frame(), o["stock"], name)
-        expected = df[name] + df[o["added"]] - df[o["removed"]]
-        applies = df["key"].isin([r.key for r in stock_records(table, rule)])
-        df[derived(rule, "expected")] = expected.where(applies, pd.NA)
-        df = df.drop(columns=[name])
-    elif rule.kind == "column_sum":
-        df[derived(rule, "parts")] = _sum(df, column_parts(table, rule))
-    elif rule.kind == "column_balance":
-        df[derived(rule, "left")] = _sum(df, o["left"])
-        df[derived(rule, "right")] = _sum(df, o["right"])
-    elif rule.kind == "carry":
-        df = _with_last_year(df, prev_frame(), o["last_year"], derived(rule, "last_year"))
-    return df

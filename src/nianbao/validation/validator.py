@@ -18,13 +18,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from nianbao.format import Format, Record, Rule, Table
-from nianbao.validation import checks, suites
+from nianbao.format import Format, Rule
+from nianbao.rules import Instance, kind_of
+from nianbao.rules.wording import quoted
+from nianbao.validation import suites
 from nianbao.validation.findings import Finding
 from nianbao.validation.frames import AgencyYearKey, build_frames, key_of
 
 __all__ = [
     "Finding",
+    "Instance",
     "ValidationFailed",
     "expectations_dir",
     "key_of",
@@ -34,13 +37,16 @@ __all__ = [
     "validate_files",
     "validate_one",
 ]
+from nianbao.errors import NianbaoError
 from nianbao.model import AgencyYear
 from nianbao.params import ParamsError, load_params
-from nianbao.project import find_project
+from nianbao.project import project_or_none
 
 
-class ValidationFailed(RuntimeError):
+class ValidationFailed(NianbaoError, RuntimeError):
     """Great Expectations could not evaluate a suite (not a finding: a broken set-up)."""
+
+    lead = "校验无法进行："
 
 
 # --- where the suites are ----------------------------------------------------------------------------
@@ -48,8 +54,8 @@ class ValidationFailed(RuntimeError):
 
 def expectations_dir(start: str | Path | None = None) -> Path | None:
     """The project's ``expectations/`` folder (found from ``start`` or the cwd), if there is one."""
-    folder = find_project(start).expectations_dir
-    return folder if folder.is_dir() else None
+    project = project_or_none(start)
+    return project.expectations_dir if project and project.expectations_dir.is_dir() else None
 
 
 def load_suites(fmt: Format, suites_dir: Path | None) -> dict[str, dict[str, Any]]:
@@ -110,127 +116,17 @@ def run_gx(frames: Mapping[str, Any], suite_data: Mapping[str, Mapping[str, Any]
     return out
 
 
-# --- rule instances: what a finding names ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Instance:
-    """One evaluation of a table rule: a record (row sums) or a field (column sums) of a table."""
-
-    rule: Rule
-    table: Table
-    key: str  # record key or field key, as in the frame's ``key`` column
-    where: str  # Chinese location: 表三（…）「自然人」列
-    cells: tuple[str, ...]  # this year's cells, the checked total first
-    prev_cells: tuple[str, ...] = ()  # last year's cells (cross-year rules)
-    labels: Mapping[str, str] | None = None  # cell ref → short label within ``where``
-
-
-def _record_where(table: Table, record: Record) -> str:
-    if table.layout == "grid" and table.records_by == "columns":
-        return f"{table.name}「{record.label}」"
-    return f"{table.name}「{record.label}」行"
-
-
-def _field_where(table: Table, field_key: str) -> str:
-    label = next(f.label for _, f in table.cells() if f.key == field_key)
-    return f"{table.name}「{label}」列"
+# --- rule instances: what a finding names (the rule's kind defines them) -----------------------------
 
 
 def instances(fmt: Format, rule: Rule) -> list[Instance]:
     """Every instance of a table rule, in template order."""
-    if rule.table is None:
-        return []
-    table = fmt.tables[rule.table]
-    o = rule.options
-    out = []
-    if rule.kind in {"row_sum", "record_sum"}:
-        for record in suites.sum_records(table, rule):
-            parts = suites.sum_parts(table, rule, record) or []
-            keys = [o["total"], *parts]
-            cells = tuple(table.cell_ref(record, k) for k in keys)
-            labels = {table.cell_ref(record, k): record.field(k).label for k in keys}
-            out.append(Instance(rule, table, record.key, _record_where(table, record), cells, labels=labels))
-    elif rule.kind == "stock":
-        for record in suites.stock_records(table, rule):
-            keys = [o["stock"], o["added"], o["removed"]]
-            cells = tuple(table.cell_ref(record, k) for k in keys)
-            labels = {table.cell_ref(record, k): record.field(k).label for k in keys}
-            prev = (table.cell_ref(record, o["stock"]),)
-            out.append(Instance(rule, table, record.key, _record_where(table, record), cells, prev, labels))
-    elif rule.kind in suites.FIELD_KINDS:
-        if rule.kind == "column_sum":
-            records = [o["total"], *suites.column_parts(table, rule)]
-        elif rule.kind == "column_balance":
-            records = [*o["left"], *o["right"]]
-        else:
-            records = [o["this_year"]]
-        for fk in suites.field_keys(table):
-            cells = tuple(table.cell_ref(r, fk) for r in records)
-            labels = {table.cell_ref(r, fk): table.record(r).label for r in records}
-            prev = (table.cell_ref(o["last_year"], fk),) if rule.kind == "carry" else ()
-            if rule.kind == "carry":
-                labels[prev[0]] = table.record(o["last_year"]).label
-            out.append(Instance(rule, table, fk, _field_where(table, fk), cells, prev, labels))
-    return out
-
-
-def _q(label: str) -> str:
-    return f"「{label}」"
-
-
-def _relative(table: Table, record_key: str, under: str) -> str:
-    """A record's label below the group ``under``: （六）其他处理 / 3.其他."""
-    record = table.record(record_key)
-    depth = len(under.split("."))
-    return " / ".join(label for label in record.labels[depth:] if label)
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, Decimal):
-        return format(v.normalize(), "f")
-    return str(v)
+    return kind_of(rule).instances(fmt, rule)
 
 
 def failure_message(inst: Instance, item: AgencyYear, prev: AgencyYear | None, left: Any, right: Any) -> str:
     """Chinese message for a rule instance that Great Expectations found not to hold."""
-    rule, table, o = inst.rule, inst.table, inst.rule.options
-    labels = inst.labels or {}
-    diff = _fmt(left - right)
-    if rule.kind in {"row_sum", "record_sum"}:
-        total, *parts = inst.cells
-        names = "、".join(_q(labels[c]) for c in parts)
-        return f"{inst.where}：{_q(labels[total])}为{_fmt(left)}，而{names}之和为{_fmt(right)}，相差{diff}。"
-    if rule.kind == "column_sum":
-        parts = suites.column_parts(table, rule)
-        under = o["parts_under"]
-        span = f"{_q(_relative(table, parts[0], under))}至{_q(_relative(table, parts[-1], under))}共{len(parts)}项"
-        total = _q(_relative(table, o["total"], under))
-        return f"{inst.where}：{total}为{_fmt(left)}，而{span}之和为{_fmt(right)}，相差{diff}。"
-    if rule.kind == "column_balance":
-        lhs = "加".join(_q(table.record(r).label) for r in o["left"])
-        rhs = "加".join(_q(table.record(r).label) for r in o["right"])
-        return f"{inst.where}：{lhs}为{_fmt(left)}，而{rhs}为{_fmt(right)}，相差{diff}。"
-    if rule.kind == "carry":
-        this, last = table.record(o["this_year"]).label, table.record(o["last_year"]).label
-        return (
-            f"{inst.where}：本年{_q(this)}为{_fmt(left)}，而{item.year - 1}年度报告的{_q(last)}"
-            f"为{_fmt(right)}，相差{diff}。"
-        )
-    if rule.kind == "stock":
-        stock, added, removed = inst.cells
-        p = prev.tables[inst.prev_cells[0]] if prev else None
-        return (
-            f"{inst.where}：{_q(labels[stock])}为{_fmt(left)}，而{item.year - 1}年度{_q(labels[stock])}{_fmt(p)}"
-            f"加{_q(labels[added])}{_fmt(item.tables[added])}减{_q(labels[removed])}{_fmt(item.tables[removed])}"
-            f"为{_fmt(right)}，相差{diff}（修订、失效等情形可致不一致，请核实）。"
-        )
-    raise ValueError(rule.kind)
-
-
-def _cell_label(fmt: Format, ref: str) -> str:
-    table, record, field = fmt.cell(ref)
-    return table.cell_label(record, field.key)
+    return kind_of(inst.rule).message(inst, item, prev, left, right)
 
 
 # --- findings from GX results -------------------------------------------------------------------------
@@ -300,24 +196,20 @@ def _findings_from_gx(
             if r.success:
                 continue
             rule = by_rule[r.expectation_config.meta["rule_id"]]
+            kind = kind_of(rule)
             kwargs = r.expectation_config.kwargs
             for row in _unexpected(r):
                 key = (str(row["agency_id"]), int(row["year"]))
                 if key not in items:
                     continue
                 ref = str(row["key"])
-                if rule.kind == "blank":
-                    blanks[key].add(ref)
-                    message = f"{_cell_label(fmt, ref)}为空白（无数据应填0）；用到此单元格的合计无法校验。"
-                    f = _finding(rule, "blank", key, ref.split(".", 1)[0], message, cells=(ref,))
-                    out[key].append((pos(rule, cell_order.get(ref, 0)), f))
-                elif rule.kind == "counts":
+                if kind.frame == "cells":
                     value = _py(row.get(kwargs["column"]))
-                    shown = _fmt(value) if isinstance(value, int | Decimal) else repr(value)
-                    what = "不能为负数" if r.expectation_config.meta.get("check") == "min" else "应为整数（件数）"
-                    message = f"{_cell_label(fmt, ref)}{what}，实际为 {shown}。"
-                    left = value if isinstance(value, int | Decimal) else None
-                    f = _finding(rule, "failed", key, ref.split(".", 1)[0], message, cells=(ref,), left=left)
+                    failure = kind.cell_failure(fmt, ref, value, r.expectation_config.meta.get("check"))
+                    if failure.status == "blank":
+                        blanks[key].add(ref)
+                    table = ref.split(".", 1)[0]
+                    f = _finding(rule, failure.status, key, table, failure.message, cells=(ref,), left=failure.left)
                     out[key].append((pos(rule, cell_order.get(ref, 0)), f))
                 else:
                     failed.add((rule.id, key, ref))
@@ -340,8 +232,6 @@ def _findings_from_gx(
 
     # Sums with a blank operand: Great Expectations skipped them; say so instead of passing them.
     for rule in suites.gx_rules(fmt):
-        if rule.kind in suites.CELL_KINDS:
-            continue
         for n, inst in enumerate(_instances(fmt, rule)):
             for key, item in items.items():
                 if (rule.id, key, inst.key) in failed:
@@ -356,7 +246,7 @@ def _findings_from_gx(
                     continue
                 labels = inst.labels or {}
                 names = "、".join(
-                    (f"{item.year - 1}年度" if c in inst.prev_cells else "") + _q(labels.get(c, c)) for c in missing
+                    (f"{item.year - 1}年度" if c in inst.prev_cells else "") + quoted(labels.get(c, c)) for c in missing
                 )
                 message = f"{inst.where}：{names}为空白，此项无法校验（{rule.title}）。"
                 f = _finding(rule, "not_evaluated", key, inst.table.key, message, cells=inst.cells)
@@ -417,10 +307,15 @@ def validate_batch(
         rule_order = {r.id: i for i, r in enumerate(fmt.rules)}
         for key, item in group_keys.items():
             positioned = found[key] + [
-                (rule_order[f.rule_id] * 100_000 + n, f) for n, f in enumerate(checks.check(item))
+                (rule_order[f.rule_id] * 100_000 + n, f) for n, f in enumerate(plain_findings(item))
             ]
             out[key] = [f for _, f in sorted(positioned, key=lambda pf: pf[0])]
     return out
+
+
+def plain_findings(item: AgencyYear) -> list[Finding]:
+    """Findings of the rules checked in plain Python (text, headings, deadline), in rule order."""
+    return [f for rule in item.fmt.rules for f in kind_of(rule).check(item, rule)]
 
 
 def _unique(items: Iterable[AgencyYear]) -> list[AgencyYear]:
@@ -521,5 +416,5 @@ def previous_unreadable(params: AgencyYear, err: ParamsError) -> list[Finding]:
             f"{params.year - 1}年度参数文件 {err.file} 有误（{len(err.problems)} 处），无法校验“{rule.title}”。",
         )
         for rule in fmt.rules
-        if rule.kind in {"carry", "stock"}
+        if kind_of(rule).cross_year
     ]

@@ -34,6 +34,7 @@ from nianbao.importers.assemble import ImportResult
 from nianbao.importers.import_report import CellIssue, ImportReport
 from nianbao.model import AgencyYear
 from nianbao.params import FIELD_NAMES, ParamsError, from_mapping
+from nianbao.rules import table_sums
 from nianbao.values import TableValues
 
 META_SHEET = "基本信息"
@@ -165,28 +166,14 @@ def _blocks_layout(table: Table) -> TableLayout:
 
 
 def sum_formulas(fmt: Format, table: Table, lay: TableLayout) -> dict[str, tuple[str, list[str]]]:
-    """Cell ref of each total → (formula, the refs it sums), from the format's sum rules."""
+    """Cell ref of each total → (formula, the refs it sums), from the format's sum rules.
+
+    A total two rules define (the corner cell of table 三) keeps the first rule's formula: its row sum.
+    """
     out: dict[str, tuple[str, list[str]]] = {}
-    for rule in fmt.rules:
-        if rule.table != table.key:
-            continue
-        if rule.kind in {"row_sum", "record_sum"}:
-            total, parts = rule.options["total"], rule.options["parts"]
-            for record in table.records:
-                keys = [f.key for f in record.fields]
-                if total in keys and all(p in keys for p in parts):
-                    refs = [table.cell_ref(record, p) for p in parts]
-                    out[table.cell_ref(record, total)] = (_sum_of(lay, refs), refs)
-        elif rule.kind == "column_sum":
-            total_key, under = rule.options["total"], rule.options["parts_under"] + "."
-            parts = [r for r in table.records if r.key.startswith(under) and r.key != total_key]
-            total_record = table.record(total_key)
-            for f in total_record.fields:
-                ref = table.cell_ref(total_record, f.key)
-                if ref in out:  # the corner cell keeps its row sum
-                    continue
-                refs = [table.cell_ref(r, f.key) for r in parts]
-                out[ref] = (_sum_of(lay, refs), refs)
+    for s in table_sums(fmt, table):
+        if s.total not in out:
+            out[s.total] = (_sum_of(lay, list(s.parts)), list(s.parts))
     return out
 
 

@@ -1,19 +1,23 @@
-"""The format's rules that are not table arithmetic: narrative numbers, headings and the deadline.
+"""Plain-Python kinds, not table arithmetic: narrative numbers (``text``), ``headings`` and ``deadline``.
 
-These read the narrative and metadata of one agency-year (plain Python; Great Expectations judges
-the tables). Every pattern, wording and date they use comes from the rule's options in the format.
+These read the narrative and metadata of one agency-year (Great Expectations judges the tables),
+so they have no frame: the validator asks their ``check``. Every pattern, wording and date they
+use comes from the rule's options in the format.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from nianbao.format import Rule
-from nianbao.model import AgencyYear, Subhead
+from nianbao.rules.registry import RuleKind, register
 from nianbao.validation.findings import Finding
+
+if TYPE_CHECKING:
+    from nianbao.model import AgencyYear
 
 
 def _finding(params: AgencyYear, rule: Rule, message: str, **kw) -> Finding:
@@ -32,6 +36,8 @@ def _finding(params: AgencyYear, rule: Rule, message: str, **kw) -> Finding:
 
 def _paragraphs(params: AgencyYear) -> list[tuple[str | None, str]]:
     """(section key, paragraph) for the preface and every narrative paragraph."""
+    from nianbao.model import Subhead  # the model (pydantic) loads only when a report is checked
+
     out: list[tuple[str | None, str]] = [(None, p) for p in params.preface]
     for key, blocks in params.sections.items():
         out += [(key, b) for b in blocks if not isinstance(b, Subhead)]
@@ -68,8 +74,16 @@ def _other_reading(params: AgencyYear, first: list[str], cells: list[str], value
     return f"{_reading_label(params, cells)}为{value}"
 
 
-def check_text(params: AgencyYear, rule: Rule) -> list[Finding]:
+@register("text")
+class Text(RuleKind):
     """Numbers the narrative states (received, carried over, reviews, lawsuits) against the tables."""
+
+    def check(self, params: AgencyYear, rule: Rule) -> list[Finding]:
+        return check_text(params, rule)
+
+
+def check_text(params: AgencyYear, rule: Rule) -> list[Finding]:
+    """Findings of a ``text`` rule: each statement the narrative makes that no reading of the tables matches."""
     findings = []
     paragraphs = _paragraphs(params)
     for statement in rule.options.get("statements", ()):
@@ -117,58 +131,54 @@ def check_text(params: AgencyYear, rule: Rule) -> list[Finding]:
     return findings
 
 
-def check_headings(params: AgencyYear, rule: Rule) -> list[Finding]:
+@register("headings")
+class Headings(RuleKind):
     """Section headings as published (``source.headings``) that deviate from the format's wording."""
-    if params.source is None:
-        return []
-    findings = []
-    for section in params.fmt.sections:
-        published = params.source.headings.get(section.key)
-        if published is None or published.strip() == section.heading:
-            continue
-        message = f"“{section.heading}”部分在原文中的标题为“{published}”，与格式规定的“{section.heading}”不一致。"
-        findings.append(
-            _finding(
-                params, rule, message, section=section.key, extra={"published": published, "expected": section.heading}
+
+    def check(self, params: AgencyYear, rule: Rule) -> list[Finding]:
+        if params.source is None:
+            return []
+        findings = []
+        for section in params.fmt.sections:
+            published = params.source.headings.get(section.key)
+            if published is None or published.strip() == section.heading:
+                continue
+            message = f"“{section.heading}”部分在原文中的标题为“{published}”，与格式规定的“{section.heading}”不一致。"
+            findings.append(
+                _finding(
+                    params,
+                    rule,
+                    message,
+                    section=section.key,
+                    extra={"published": published, "expected": section.heading},
+                )
             )
-        )
-    return findings
+        return findings
 
 
 def _date(year: int, spec: dict) -> dt.date:
     return dt.date(year, int(spec["month"]), int(spec["day"]))
 
 
-def check_deadline(params: AgencyYear, rule: Rule) -> list[Finding]:
+@register("deadline")
+class Deadline(RuleKind):
     """The issue date against 第四十九条's deadline (later for a 县级以上 government's own report)."""
-    o = rule.options
-    government = bool(o.get("government_name")) and re.search(o["government_name"], params.agency.name) is not None
-    due = _date(params.year + 1, o["government_due"] if government else o["due"])
-    if params.issued <= due:
-        return []
-    late = (params.issued - due).days
-    message = f"发布日期{params.issued_text}晚于规定期限{due.year}年{due.month}月{due.day}日（晚{late}天）。"
-    return [_finding(params, rule, message, extra={"issued": params.issued.isoformat(), "due": due.isoformat()})]
+
+    def check(self, params: AgencyYear, rule: Rule) -> list[Finding]:
+        o = rule.options
+        government = bool(o.get("government_name")) and re.search(o["government_name"], params.agency.name) is not None
+        due = _date(params.year + 1, o["government_due"] if government else o["due"])
+        if params.issued <= due:
+            return []
+        late = (params.issued - due).days
+        message = f"发布日期{params.issued_text}晚于规定期限{due.year}年{due.month}月{due.day}日（晚{late}天）。"
+        return [_finding(params, rule, message, extra={"issued": params.issued.isoformat(), "due": due.isoformat()})]
 
 
-def check_format_year(params: AgencyYear, rule: Rule) -> list[Finding]:
+@register("format_year")
+class FormatYear(RuleKind):
     """A report that used a format no longer in force for its year (the 2019 tables in a 2022 report)."""
-    notice = params.format_notice
-    return [_finding(params, rule, notice, extra={"format": params.format})] if notice else []
 
-
-CHECKS: dict[str, Callable[[AgencyYear, Rule], list[Finding]]] = {
-    "text": check_text,
-    "headings": check_headings,
-    "deadline": check_deadline,
-    "format_year": check_format_year,
-}
-
-
-def check(params: AgencyYear) -> list[Finding]:
-    """Findings of every non-table rule of the agency-year's format."""
-    out = []
-    for rule in params.fmt.rules:
-        if rule.kind in CHECKS:
-            out += CHECKS[rule.kind](params, rule)
-    return out
+    def check(self, params: AgencyYear, rule: Rule) -> list[Finding]:
+        notice = params.format_notice
+        return [_finding(params, rule, notice, extra={"format": params.format})] if notice else []

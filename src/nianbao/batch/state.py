@@ -1,0 +1,164 @@
+"""The state record of one agency-year: what the last build or run made of it, and where that is kept.
+
+A build writes one record per agency-year, ``build/.state/<year>/<agency-id>.json``, after its outputs
+(so a killed build leaves the report stale). Everything that needs to know how a report stands reads
+it through ``ReportState``: the skip logic, the build summary, the index page, the command line's
+summary and the removal of orphans. A record that cannot be read, or was written in an older layout,
+counts as no record: the report is rebuilt, the build never stops on it.
+
+The steps a report goes through are defined here once, each with its Chinese label.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from nianbao import atomic
+from nianbao.project import Project
+
+STATE_DIR = ".state"
+# Bumped when the record's keys or their meaning change; records of another layout are not read.
+LAYOUT = 2  # 1: the untyped dicts written before this module (no "layout" key)
+
+Status = Literal["built", "failed"]
+Step = Literal["params", "validate", "execute", "export"]
+
+STATUS_LABELS: dict[Status, str] = {"built": "已生成", "failed": "生成失败"}
+# Every step, in order, with the label people see (the index page, the command line).
+STEP_LABELS: dict[Step, str] = {
+    "params": "参数文件",
+    "validate": "校验",
+    "execute": "执行笔记本",
+    "export": "导出",
+}
+assert set(STATUS_LABELS) == set(get_args(Status)) and set(STEP_LABELS) == set(get_args(Step))
+
+
+class StateUnreadable(ValueError):
+    """A state record that is not valid JSON of the current layout."""
+
+
+@dataclass(frozen=True)
+class ReportState:
+    """How one agency-year stands after the last build: built (with its outputs) or failed at a step."""
+
+    params_file: str  # as shown to people: params/<agency-id>/<year>.yaml
+    status: Status
+    step: Step | None = None  # the step that failed; None when built
+    message: str = ""  # why it failed
+    agency_id: str = ""  # "" (and year None) when the params file is not laid out as params/<id>/<year>.yaml
+    year: int | None = None
+    agency: str = ""  # the agency's name
+    title: str = ""
+    key: str = ""  # the content key of the inputs it was made from (nianbao.batch.keys)
+    errors: int = 0  # error-severity findings
+    warnings: int = 0
+    outputs: tuple[str, ...] = ()  # file names in build/<year>/<agency-id>/
+    seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUS_LABELS:
+            raise ValueError(f"status must be one of {tuple(STATUS_LABELS)}, not {self.status!r}")
+        if self.step is not None and self.step not in STEP_LABELS:
+            raise ValueError(f"step must be one of {tuple(STEP_LABELS)}, not {self.step!r}")
+        if (self.status == "failed") != (self.step is not None):
+            raise ValueError(f"a {self.status} state {'needs' if self.status == 'failed' else 'has no'} failing step")
+        object.__setattr__(self, "outputs", tuple(sorted(self.outputs)))
+
+    @classmethod
+    def failure(cls, params_file: str, step: Step, message: str, **fields: Any) -> ReportState:
+        return cls(params_file=params_file, status="failed", step=step, message=message, **fields)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def step_label(self) -> str:
+        """The failing step in Chinese ("" when built)."""
+        return STEP_LABELS[self.step] if self.step else ""
+
+    @property
+    def agency_year(self) -> tuple[str, int] | None:
+        """(agency id, year), or None when the params file did not say (it is not laid out as expected)."""
+        return (self.agency_id, self.year) if self.agency_id and self.year is not None else None
+
+    def with_outputs(self, outputs: tuple[str, ...] | list[str]) -> ReportState:
+        return replace(self, outputs=tuple(outputs))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form, with the layout it was written in."""
+        return {"layout": LAYOUT, **asdict(self), "outputs": list(self.outputs)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ReportState:
+        """The state ``to_dict`` wrote; ``StateUnreadable`` for anything else (another layout, bad values)."""
+        if not isinstance(data, Mapping) or data.get("layout") != LAYOUT:
+            raise StateUnreadable(f"not a state record of layout {LAYOUT}")
+        try:
+            year = data.get("year")
+            return cls(
+                params_file=str(data["params_file"]),
+                status=data["status"],
+                step=data.get("step"),
+                message=str(data.get("message", "")),
+                agency_id=str(data.get("agency_id", "")),
+                year=None if year is None else int(year),
+                agency=str(data.get("agency", "")),
+                title=str(data.get("title", "")),
+                key=str(data.get("key", "")),
+                errors=int(data.get("errors", 0)),
+                warnings=int(data.get("warnings", 0)),
+                outputs=tuple(str(name) for name in data.get("outputs", ())),
+                seconds=float(data.get("seconds", 0.0)),
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise StateUnreadable(f"bad state record: {err}") from None
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> ReportState:
+        try:
+            data = json.loads(text)
+        except ValueError as err:  # includes UnicodeDecodeError
+            raise StateUnreadable(f"not JSON: {err}") from None
+        return cls.from_dict(data)
+
+
+# --- where the records live ------------------------------------------------------------------------------
+
+
+def state_path(project: Project, agency_id: str, year: int) -> Path:
+    return project.build_dir / STATE_DIR / str(year) / f"{agency_id}.json"
+
+
+def read_state(path: Path) -> ReportState | None:
+    """The record at ``path``; None when there is none or it cannot be read (the report is rebuilt)."""
+    try:
+        return ReportState.from_json(path.read_bytes())
+    except (OSError, StateUnreadable):
+        return None
+
+
+def write_state(project: Project, state: ReportState) -> None:
+    """Write ``state`` atomically; a state without an agency-year has no place and is not kept."""
+    where = state.agency_year
+    if where is not None:
+        atomic.write_text(state_path(project, *where), state.to_json())
+
+
+def all_states(project: Project) -> list[ReportState]:
+    """Every readable record under build/.state/."""
+    root = project.build_dir / STATE_DIR
+    states = (read_state(p) for p in sorted(root.glob("*/*.json"))) if root.is_dir() else ()
+    return [s for s in states if s is not None]
