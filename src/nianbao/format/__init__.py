@@ -13,7 +13,7 @@ from importlib import resources
 import yaml
 
 from nianbao.errors import NianbaoError
-from nianbao.format.cells import CELL_KINDS, cell_kind
+from nianbao.format.cell_kinds import CELL_KINDS, cell_kind
 from nianbao.format.spec import CellKind, Field, Format, HeaderCell, Node, Record, Rule, Section, Table, TableBlock
 
 __all__ = [

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from nianbao.format.cells import CellKind, cell_kind
+from nianbao.format.cell_kinds import CellKind, cell_kind
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Field:
 
     key: str
     label: str
-    kind: str = "count"  # a name in nianbao.format.cells.CELL_KINDS
+    kind: str = "count"  # a name in nianbao.format.cell_kinds.CELL_KINDS
     unit: str | None = None  # amounts: 万元, 元
 
     @property

@@ -5,7 +5,7 @@ Sheets: 基本信息 (metadata: one row per params field, by ASCII key), one she
 laid out as in the template with merged headers. Totals are formulas (=SUM of their parts, as the
 format's sum rules say) unless the params being written hold a total that differs from the sum of
 its parts (or a blank one): that value is written as it is, so params → workbook → params is exact.
-Every value cell admits only what its kind admits (nianbao.format.cells): a non-negative whole number,
+Every value cell admits only what its kind admits (nianbao.format.cell_kinds): a non-negative whole number,
 a whole number for a signed count (本年增/减), a non-negative decimal for an amount.
 
 The cell positions come from ``table_layout`` for both writing and reading, and the reader checks
