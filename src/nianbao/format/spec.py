@@ -250,6 +250,10 @@ class Format:
                 return r
         raise KeyError(rule_id)
 
+    def cell_refs(self) -> list[str]:
+        """Every value cell's reference, table by table in template order."""
+        return [t.cell_ref(r, f.key) for t in self.tables.values() for r, f in t.cells()]
+
     def cell(self, ref: str) -> tuple[Table, Record, Field]:
         """Resolve a cell reference such as ``t3.outcome.total.total``."""
         table_key, rest = ref.split(".", 1)

@@ -24,6 +24,7 @@ from nianbao.rules.wording import quoted
 from nianbao.validation import suites
 from nianbao.validation.findings import Finding
 from nianbao.validation.frames import AgencyYearKey, build_frames, key_of
+from nianbao.validation.previous import PreviousReport, previous_for
 
 __all__ = [
     "Finding",
@@ -175,7 +176,7 @@ def _findings_from_gx(
     fmt: Format,
     results: Mapping[str, list[Any]],
     items: Mapping[AgencyYearKey, AgencyYear],
-    prevs: Mapping[AgencyYearKey, AgencyYear],
+    prevs: Mapping[AgencyYearKey, AgencyYear | PreviousReport],
 ) -> dict[AgencyYearKey, list[tuple[int, Finding]]]:
     """Findings per agency-year, each with its sort position (rule order, then template order)."""
     out: dict[AgencyYearKey, list[tuple[int, Finding]]] = {k: [] for k in items}
@@ -241,6 +242,11 @@ def _findings_from_gx(
                 if inst.prev_cells:
                     if prev is None:
                         continue  # no previous year: the cross-year rule does not apply
+                    apart = _not_comparable(inst, prev)
+                    if apart:
+                        f = _finding(rule, "not_evaluated", key, inst.table.key, apart, cells=inst.cells)
+                        out[key].append((pos(rule, n), f))
+                        continue
                     missing += [c for c in inst.prev_cells if prev.tables.get(c) is None]
                 if not missing:
                     continue
@@ -252,6 +258,23 @@ def _findings_from_gx(
                 f = _finding(rule, "not_evaluated", key, inst.table.key, message, cells=inst.cells)
                 out[key].append((pos(rule, n), f))
     return out
+
+
+def _not_comparable(inst: Instance, prev: AgencyYear | PreviousReport) -> str:
+    """The "不可比" message when last year's report (another format) has no cell comparable to what the
+    rule instance needs; "" when it has them all."""
+    if not isinstance(prev, PreviousReport):
+        return ""
+    apart = [c for c in inst.prev_cells if c in prev.not_comparable]
+    if not apart:
+        return ""
+    labels = inst.labels or {}
+    names = "、".join(quoted(labels.get(c, c)) for c in apart)
+    reasons = "；".join(dict.fromkeys(prev.not_comparable[c] for c in apart))
+    return (
+        f"{inst.where}：{prev.year}年度报告使用{prev.published_in.name}，其{names}与本年不可比（{reasons}），"
+        f"此项不校验（{inst.rule.title}）。"
+    )
 
 
 _INSTANCES: dict[tuple[str, str], list[Instance]] = {}
@@ -293,13 +316,13 @@ def validate_batch(
     by_format: dict[str, list[AgencyYear]] = {}
     for item in items:
         by_format.setdefault(item.format, []).append(item)
-    for version, group in by_format.items():
+    for group in by_format.values():
         fmt = group[0].fmt
         group_keys = {key_of(i): i for i in group}
         prevs = {
-            k: pool[(k[0], k[1] - 1)]
+            k: prev
             for k in group_keys
-            if (k[0], k[1] - 1) in pool and pool[(k[0], k[1] - 1)].format == version
+            if (k[0], k[1] - 1) in pool and (prev := previous_for(pool[(k[0], k[1] - 1)], fmt)) is not None
         }
         frames = build_frames(fmt, group, _unique(prevs.values()))
         results = run_gx(frames, load_suites(fmt, directory))
