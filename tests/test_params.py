@@ -62,6 +62,15 @@ def test_missing_field(tmp_path, seed_data):
     assert "signature" in text and "落款机关" in text and "缺少必填字段" in text
 
 
+def test_too_short_and_empty_text_are_told_apart(tmp_path, seed_data):
+    data = copy.deepcopy(seed_data)
+    data["agency"]["name"] = "坏"
+    data["signature"] = ""
+    text = problem_text(write(tmp_path, data))
+    assert "机关名称（agency.name）：至少应有 2 个字，实际为 '坏'" in text
+    assert "落款机关（signature）：不能为空" in text
+
+
 def test_unknown_top_level_key_suggests_the_right_one(tmp_path, seed_data):
     data = copy.deepcopy(seed_data)
     data["signatur"] = data.pop("signature")

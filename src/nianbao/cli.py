@@ -144,7 +144,7 @@ def build(
         TextColumn("[bold]年报[/]"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("built {task.fields[built]} · skipped {task.fields[skipped]} · failed {task.fields[failed]}"),
+        TextColumn("生成 {task.fields[built]} · 跳过 {task.fields[skipped]} · 失败 {task.fields[failed]}"),
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
@@ -179,15 +179,17 @@ def _print_summary(summary: Summary) -> None:
         for s in summary.failing:
             failures.add_row(escape(s.params_file), s.step_label, escape(s.message))
         console.print(failures)
-    counts = (len(summary.built), len(summary.skipped), len(summary.failing), len(summary.removed))
+    # A params file that failed before and has not changed is skipped, but it still counts as failed, once.
+    skipped = sum(not s.failed for s in summary.skipped)
+    counts = (len(summary.built), skipped, len(summary.failing), len(summary.removed))
     table = Table(title="nianbao build")
-    for col in ("built", "skipped", "failed", "removed", "errors", "warnings"):
+    for col in ("生成", "未变跳过", "失败", "移除", "错误", "警告"):
         table.add_column(col, justify="right")
     table.add_row(*(str(n) for n in (*counts, summary.errors, summary.warnings)))
     console.print(table)
     console.print(
-        f"built {counts[0]}, skipped {counts[1]}, failed {counts[2]}, removed {counts[3]}; "
-        f"findings: {summary.errors} errors, {summary.warnings} warnings → build/index.html"
+        f"生成 {counts[0]} 份，未变跳过 {counts[1]} 份，失败 {counts[2]} 份，移除 {counts[3]} 份；"
+        f"校验结果：错误 {summary.errors} 项，警告 {summary.warnings} 项 → build/index.html"
     )
 
 

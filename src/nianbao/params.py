@@ -96,6 +96,8 @@ def problems_from_validation(err: ValidationError, data: Any) -> list[Problem]:
             message = f"未知字段 {loc[-1]!r}{hint}"
         elif kind == "value_error":
             message = str(error) if error is not None else e["msg"]
+        elif kind == "string_too_short" and (e.get("ctx") or {}).get("min_length", 1) > 1:
+            message = f"至少应有 {e['ctx']['min_length']} 个字，实际为 {e.get('input')!r}"
         elif kind in {"greater_than_equal", "less_than_equal"}:
             message = f"应在 2000 至 2100 之间，实际为 {e.get('input')!r}"
         elif kind in PYDANTIC_MESSAGES:

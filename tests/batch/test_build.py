@@ -68,7 +68,7 @@ def test_every_good_agency_year_is_built_and_the_bad_one_reported(built: Path):
 def test_second_build_skips_everything(built: Path):
     before = {p: p.stat().st_mtime_ns for p in report_files(built)}
     result = nianbao("build", cwd=built)
-    assert "built 0, skipped 5" in result.stdout
+    assert "生成 0 份，未变跳过 4 份，失败 1 份" in result.stdout
     assert {p: p.stat().st_mtime_ns for p in report_files(built)} == before
 
 
@@ -81,19 +81,19 @@ def test_changed_params_rebuilds_only_that_report_and_removed_params_remove_outp
     data["signature"] = data["signature"] + "办公室"
     target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     result = nianbao("build", "-j", "1", cwd=project, check=True)
-    assert "built 1, skipped 2" in result.stdout
+    assert "生成 1 份，未变跳过 2 份" in result.stdout
     out = project / "build" / target.stem / target.parent.name
     assert "办公室" in (out / "report.html").read_text(encoding="utf-8")
 
     target.unlink()
     result = nianbao("build", cwd=project, check=True)
-    assert "removed 1" in result.stdout and not out.exists()
+    assert "移除 1 份" in result.stdout and not out.exists()
     assert f"{target.stem}/{target.parent.name}" not in states(project)
 
 
 def test_force_rebuilds_all(built: Path):
     result = nianbao("build", "--force", "-j", "2", cwd=built)
-    assert "built 4, skipped 0" in result.stdout
+    assert "生成 4 份，未变跳过 0 份" in result.stdout
 
 
 def test_a_killed_build_leaves_no_truncated_file_and_the_next_completes(tmp_path: Path):

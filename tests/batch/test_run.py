@@ -46,7 +46,7 @@ def test_a_report_built_by_run_is_current_for_the_next_build(ran):
     before = outputs(project)
     result = nianbao("build", cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "built 0, skipped 1" in result.stdout
+    assert "生成 0 份，未变跳过 1 份" in result.stdout
     assert state_file.read_bytes() == state
     assert outputs(project) == before, "no file rewritten, not even the index"
     page = lhtml.fromstring((project / "build" / "index.html").read_bytes())
