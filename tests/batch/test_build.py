@@ -118,7 +118,7 @@ def test_a_killed_build_leaves_no_truncated_file_and_the_next_completes(tmp_path
         elif f.suffix == ".ipynb":
             nbformat.read(f, as_version=4)
     result = nianbao("build", "-j", "1", cwd=project, check=True)
-    assert f"built {8 - done}" in result.stdout
+    assert f"生成 {8 - done} 份" in result.stdout
     assert not list((project / "build").rglob("*.tmp-*")), "temporaries swept"
     assert len([s for s in states(project).values() if s["status"] == "built"]) == 8
 
