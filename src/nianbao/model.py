@@ -74,7 +74,7 @@ class AgencyYear(Strict):
     year: Annotated[int, Field(strict=True, ge=2000, le=2100)]
     format: str = DEFAULT_FORMAT
     title: str | None = None
-    issued: dt.date
+    issued: dt.date | None = None  # null when the published report has no date (validate warns)
     preface: list[Annotated[str, Field(min_length=1)]]
     sections: dict[str, list[SectionItem]]
     tables: TableValues
@@ -101,8 +101,8 @@ class AgencyYear(Strict):
 
     @field_validator("issued", mode="before")
     @classmethod
-    def _date(cls, v: Any) -> dt.date:
-        return parse_date(v)
+    def _date(cls, v: Any) -> dt.date | None:
+        return None if v is None else parse_date(v)
 
     @field_validator("preface", mode="before")
     @classmethod
@@ -163,6 +163,9 @@ class AgencyYear(Strict):
 
     @property
     def issued_text(self) -> str:
+        """The date as the signature shows it; empty when the report has none."""
+        if self.issued is None:
+            return ""
         return f"{self.issued.year}年{self.issued.month}月{self.issued.day}日"
 
     def narrative(self, section_key: str) -> list[str | Subhead]:
@@ -171,7 +174,7 @@ class AgencyYear(Strict):
     def to_params(self) -> dict[str, Any]:
         """The YAML-ready form of this agency-year (inverse of params.load_params)."""
         data = self.model_dump(mode="python", exclude_none=True, exclude={"tables", "issued", "source"})
-        data["issued"] = self.issued_text
+        data["issued"] = self.issued_text or None
         data["tables"] = self.tables.to_params()
         if self.source is not None:
             data["source"] = self.source.model_dump(exclude_none=True, exclude_defaults=True)

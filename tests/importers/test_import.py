@@ -19,6 +19,7 @@ from nianbao.importers import import_source
 from nianbao.importers.import_report import NULL_STATUSES
 from nianbao.importers.table_reader import SumRule, split_candidates
 from nianbao.params import load_params
+from nianbao.rules import kind_of
 from support import EXAMPLES, SEED_PARAMS, SEED_TEXT
 
 DRC_HTML = EXAMPLES / "shuyang-drc-2023.html"
@@ -436,3 +437,24 @@ def test_a_known_format_without_a_data_file_is_refused(tmp_path, monkeypatch):
     assert result.params is None
     message = result.report.errors[0]
     assert "2030年版" in message and "国办公开办函〔2030〕1号" in message and "本年新设数量" in message
+
+
+def test_a_report_without_date_or_signature_imports_with_the_gaps_listed(tmp_path):
+    path = _seed_with(tmp_path, ("乌拉特中旗海流图镇人民政府\n", ""), ("2024年1月12日", ""))
+    result = import_source(path, agency_id="x")
+    assert result.report.errors == []
+    assert result.params.issued is None and result.params.issued_text == ""
+    assert result.params.to_params()["issued"] is None
+    notes = "\n".join(result.report.notes)
+    assert "未找到发布日期" in notes and "未找到落款" in notes
+    rule = result.params.fmt.rule("deadline")
+    deadline = kind_of(rule).check(result.params, rule)
+    assert deadline and deadline[0].severity == "warning" and "没有发布日期" in deadline[0].message
+
+
+def test_text_that_is_not_an_annual_report_is_refused_saying_what_was_looked_for(tmp_path):
+    path = tmp_path / "notice.txt"
+    path.write_text("关于做好春节期间安全生产工作的通知\n各单位：请做好值班。\n", encoding="utf-8")
+    result = import_source(path, agency_id="x")
+    assert result.params is None
+    assert any("没有找到格式中的任何一个部分标题" in e for e in result.report.errors)
