@@ -23,6 +23,7 @@ from nianbao.errors import NianbaoError
 from nianbao.format import Format, available_formats, format_for_year, get_format, outdated_notice
 from nianbao.importers.document import SourceBlock, SourceDoc
 from nianbao.importers.import_report import ImportReport
+from nianbao.importers.inline import restructure
 from nianbao.importers.labels import CN_DIGITS, TERMINAL, aliases, fold, versions
 from nianbao.importers.sections import Found, find_sections, heading_issues
 from nianbao.importers.table_reader import read_table
@@ -36,6 +37,7 @@ YEAR = re.compile(r"(\d{4})\s*年")
 SUBHEAD = re.compile(rf"^\([{CN_DIGITS}]+\)")
 MAX_SUBHEAD = 30
 MAX_SIGNATURE = 40
+MAX_TITLE = 60
 
 
 @dataclass
@@ -155,6 +157,11 @@ class Assembler:
         if notice:
             self.report.notes.append(notice)
         al = aliases(fmt.version)
+        flat = restructure(self.blocks, fmt, al.get("sections", {}), al.get("metadata", {}))
+        self.blocks = flat.blocks
+        self.report.notes += flat.notes
+        if flat.title and not self.doc.title:
+            self.doc.title = flat.title
         found = find_sections(self.blocks, fmt, al.get("sections", {}))
         self.report.headings = heading_issues(found, fmt)
         first = found[0].index if found else len(self.blocks)
@@ -260,14 +267,14 @@ class Assembler:
         for i, b in enumerate(self.blocks[:first]):
             if not b.is_text:
                 continue
-            if len(idx) == 3:
+            if len(idx) == 3 or not _title_like(b.text):
                 break
             text += b.text
             idx.add(i)
             if end_mark in fold(text):
                 return idx, re.sub(r"\s+", "", text)
         first_text = next((i for i, b in enumerate(self.blocks[:first]) if b.is_text), None)
-        if first_text is None:
+        if first_text is None or not _title_like(self.blocks[first_text].text):
             return set(), None
         return {first_text}, re.sub(r"\s+", "", self.blocks[first_text].text)
 
@@ -348,6 +355,11 @@ class Assembler:
             )
             out.append({"subhead": block.text} if is_subhead else block.text)
         return out
+
+
+def _title_like(text: str) -> bool:
+    """A line that may be a title: short, not a sentence."""
+    return len(fold(text)) <= MAX_TITLE and not text.rstrip().endswith(TERMINAL) and "。" not in text
 
 
 def _refs(table: Any) -> list[str]:
