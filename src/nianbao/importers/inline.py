@@ -32,7 +32,8 @@ DATE = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
 CLOSING = re.compile(rf"(?:^|[。！？；\s])(?P<sig>[^\s。！？；，,：:]{{2,40}}?)?\s*(?P<date>{DATE})")
 SUBHEAD_START = re.compile(rf"^[（(][{CN_DIGITS}]{{1,2}}[）)]")
 SUBHEAD_END = ("方面", "情况", "工作", "建设", "保障")  # in order of preference
-PARA_BREAK = re.compile(
+_ENUM = rf"[（(][{CN_DIGITS}]{{1,2}}[）)]"
+PARA_BREAK = re.compile(rf"(?<=[。！？；”])\s+|\s+(?={_ENUM})|(?<=[。！？；])(?={_ENUM})")
     rf"(?<=[。！？；”])\s+|\s+(?=[（(][{CN_DIGITS}]{{1,2}}[）)])|(?<=[。！？；])(?=[（(][{CN_DIGITS}]{{1,2}}[）)])"
 )
 META_LINE = re.compile(r"^(?P<key>[^\s：:]{2,8})[：:]\s*(?P<value>\S.{0,40}?)$")
@@ -114,7 +115,7 @@ class _Cutter:
 
     def front(self, text: str) -> list[SourceBlock]:
         """The text before the first section: chrome, the title, the preface."""
-        m = next((t for t in TITLE.finditer(text) if t.start() == 0 or not text[t.start() - 1] in "，。；"), None)
+        m = next((t for t in TITLE.finditer(text) if t.start() == 0 or text[t.start() - 1] not in "，。；"), None)
         blocks: list[SourceBlock] = []
         if m is None:
             return split_paragraphs(text)
