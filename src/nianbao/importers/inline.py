@@ -34,8 +34,6 @@ SUBHEAD_START = re.compile(rf"^[（(][{CN_DIGITS}]{{1,2}}[）)]")
 SUBHEAD_END = ("方面", "情况", "工作", "建设", "保障")  # in order of preference
 _ENUM = rf"[（(][{CN_DIGITS}]{{1,2}}[）)]"
 PARA_BREAK = re.compile(rf"(?<=[。！？；”])\s+|\s+(?={_ENUM})|(?<=[。！？；])(?={_ENUM})")
-    rf"(?<=[。！？；”])\s+|\s+(?=[（(][{CN_DIGITS}]{{1,2}}[）)])|(?<=[。！？；])(?=[（(][{CN_DIGITS}]{{1,2}}[）)])"
-)
 META_LINE = re.compile(r"^(?P<key>[^\s：:]{2,8})[：:]\s*(?P<value>\S.{0,40}?)$")
 
 
