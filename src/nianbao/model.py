@@ -47,6 +47,7 @@ class Source(Strict):
 
     file: str | None = None
     headings: dict[str, str] = {}
+    missing: list[str] = []  # section keys the published report lacks (their narrative may be empty)
 
 
 def parse_date(value: Any) -> dt.date:
@@ -125,10 +126,20 @@ class AgencyYear(Strict):
         if unknown:
             expected = "、".join(f"{s.key}（{s.heading}）" for s in fmt.sections)
             raise ValueError(f"未知的部分 {', '.join(map(repr, unknown))}；应为：{expected}")
-        missing = [s.heading for s in fmt.sections if s.table is None and not v.get(s.key)]
+        return v
+
+    @model_validator(mode="after")
+    def _narrative_present(self) -> AgencyYear:
+        """Every narrative section has text, unless the published report it was imported from lacks it."""
+        absent = set(self.source.missing) if self.source else set()
+        missing = [
+            s.heading
+            for s in self.fmt.sections
+            if s.table is None and not self.sections.get(s.key) and s.key not in absent
+        ]
         if missing:
             raise ValueError(f"缺少以下部分的正文：{'、'.join(missing)}")
-        return v
+        return self
 
     @model_validator(mode="after")
     def _year_fits_format(self) -> AgencyYear:

@@ -208,6 +208,7 @@ class Assembler:
         elif fold(fmt.title_suffix) not in fold(title):
             self.report.notes.append(f"标题“{title}”与格式“<机关名称><年份>年{fmt.title_suffix}”不一致")
         headings = {f.section.key: f.text for f in found if f.text != f.section.heading}
+        missing = [s.key for s in fmt.sections if s.table is None and not sections.get(s.key)]
         tables = TableValues(fmt, {ref: values[ref] for _, t in fmt.tables.items() for ref in _refs(t)}).to_params()
         agency_id = self.agency_id or (derive_agency_id(name) if name else None)
         if self.agency_id is None and agency_id:
@@ -222,7 +223,11 @@ class Assembler:
             "sections": sections,
             "tables": tables,
             "signature": signature or name,
-            "source": {"file": self.doc.path.name, **({"headings": headings} if headings else {})},
+            "source": {
+                "file": self.doc.path.name,
+                **({"headings": headings} if headings else {}),
+                **({"missing": missing} if missing else {}),
+            },
         }
         self._gaps(data, found, values)
         if self.report.errors:
