@@ -24,7 +24,7 @@ from nianbao.format import Format, Table
 from nianbao.rules import kind_of
 
 MAX_SPLITS = 400  # splits of one run kept
-MAX_STEPS = 200_000  # search steps per run and for the table
+MAX_STEPS = 20_000  # search steps per run and for the table
 
 
 @dataclass(frozen=True)
@@ -130,17 +130,21 @@ def solve(runs: list[Run], eqs: list[Equation]) -> Solution:
     for i, run in enumerate(runs):
         found, complete = splits(run.digits, len(run.refs), inside[i], run.refs)
         if not found and inside[i]:
-            # The published digits break a sum inside the run: keep them if they split one way only.
-            found, complete = splits(run.digits, len(run.refs), [], run.refs)
+            # No split satisfies the sums inside the run: the digits are defective or a blank cell
+            # is missing from them. Which, the text cannot say: the cells stay null.
+            raw, _ = splits(run.digits, len(run.refs), [], run.refs)
             sol.broken += inside[i]
+            sol.candidates[i] = [_with_fraction(s, run.fraction) for s in raw]
         sol.capped |= not complete
         options.append(found if complete else [])
         if not complete:
             sol.candidates[i] = found
     # Runs without their complete splits take no part in the search, nor do equations over them.
     active = {ref for i, run in enumerate(runs) if options[i] for ref in run.refs}
+    unchecked = {c for e in across if not all(c in active for c in e.cells) for c in e.cells}
     across = [e for e in across if all(c in active for c in e.cells)]
     joint = _search(runs, options, across)
+    doubtful: set[str] = set()
     if joint is None:
         sol.capped = True
     if joint is not None and across and any(not joint[i] for i in range(len(runs)) if options[i]):
@@ -155,11 +159,19 @@ def solve(runs: list[Run], eqs: list[Equation]) -> Solution:
                 sol.broken += [e for e in across if e.rule_id in drop and _fixed_breaks(e, runs, options)] or [
                     e for e in across if e.rule_id in drop
                 ][:1]
+                doubtful |= {c for e in across if e.rule_id in drop for c in e.cells}
                 joint = trial
                 break
+    # A run that takes part in a sum that cannot hold is not trusted: a blank cell missing from the
+    # digits shifts them, and the sums are the only check of a split.
+    doubtful |= {c for e in sol.broken for c in e.cells}
+    if sol.broken:
+        # Digits are missing or wrong somewhere in this table: a split that only its own row's sum
+        # confirms is not enough where a sum across rows could not be checked.
+        doubtful |= unchecked
     for i, run in enumerate(runs):
-        own = options[i]
-        chosen = sorted(joint[i]) if joint is not None else own
+        own = options[i] if not doubtful & set(run.refs) else []
+        chosen = sorted(joint[i]) if joint is not None and own else own
         for k, ref in enumerate(run.refs):
             seen = {s[k] for s in chosen}
             if len(seen) == 1 and chosen:
@@ -169,7 +181,8 @@ def solve(runs: list[Run], eqs: list[Equation]) -> Solution:
                     sol.decoded.add(ref)
             else:
                 sol.values[ref] = None
-        if len(chosen) > 1:
+        if len(chosen) > 1 or (not chosen and options[i]):
+            chosen = chosen or options[i]
             sol.candidates[i] = [_with_fraction(s, run.fraction) for s in chosen]
     return sol
 

@@ -437,6 +437,10 @@ class TableReader:
             for ref in run.refs:
                 record, f = self._slot(ref)
                 value = sol.values.get(ref)
+                if value is not None and f.cell_kind.from_text(str(value), f.unit) is None:
+                    res.values[ref] = None
+                    res.cells.append(self._issue(record, f, "unreadable", published, detail=f"拆分得 {value}"))
+                    continue
                 res.values[ref] = value
                 if value is None:
                     splits = tuple(sol.candidates.get(i, ()))
