@@ -446,7 +446,7 @@ def test_a_report_without_date_or_signature_imports_with_the_gaps_listed(tmp_pat
     assert result.params.issued is None and result.params.issued_text == ""
     assert result.params.to_params()["issued"] is None
     notes = "\n".join(result.report.notes)
-    assert "未找到发布日期" in notes and "未找到落款" in notes
+    assert "未找到发布日期" in notes and "原文没有落款" in notes
     rule = result.params.fmt.rule("deadline")
     deadline = kind_of(rule).check(result.params, rule)
     assert deadline and deadline[0].severity == "warning" and "没有发布日期" in deadline[0].message

@@ -245,7 +245,7 @@ class Assembler:
         if data["issued"] is None:
             self.report.notes.append("未找到发布日期（落款日期）：params 中 issued 为 null，校验时会提示")
         if not self._signed:
-            self.report.notes.append("未找到落款：落款以机关名称代替")
+            self.report.notes.append("原文没有落款：落款以机关名称代替")
         if data["year"] is None:
             self.report.errors.append("未找到报告年度：标题、前言和正文中都没有“××××年”")
         title = fold(data["title"] or "")
