@@ -47,6 +47,7 @@ class Source(Strict):
 
     file: str | None = None
     headings: dict[str, str] = {}
+    missing: list[str] = []  # section keys the published report lacks (their narrative may be empty)
 
 
 def parse_date(value: Any) -> dt.date:
@@ -74,7 +75,7 @@ class AgencyYear(Strict):
     year: Annotated[int, Field(strict=True, ge=2000, le=2100)]
     format: str = DEFAULT_FORMAT
     title: str | None = None
-    issued: dt.date
+    issued: dt.date | None = None  # null when the published report has no date (validate warns)
     preface: list[Annotated[str, Field(min_length=1)]]
     sections: dict[str, list[SectionItem]]
     tables: TableValues
@@ -101,8 +102,8 @@ class AgencyYear(Strict):
 
     @field_validator("issued", mode="before")
     @classmethod
-    def _date(cls, v: Any) -> dt.date:
-        return parse_date(v)
+    def _date(cls, v: Any) -> dt.date | None:
+        return None if v is None else parse_date(v)
 
     @field_validator("preface", mode="before")
     @classmethod
@@ -125,10 +126,20 @@ class AgencyYear(Strict):
         if unknown:
             expected = "、".join(f"{s.key}（{s.heading}）" for s in fmt.sections)
             raise ValueError(f"未知的部分 {', '.join(map(repr, unknown))}；应为：{expected}")
-        missing = [s.heading for s in fmt.sections if s.table is None and not v.get(s.key)]
+        return v
+
+    @model_validator(mode="after")
+    def _narrative_present(self) -> AgencyYear:
+        """Every narrative section has text, unless the published report it was imported from lacks it."""
+        absent = set(self.source.missing) if self.source else set()
+        missing = [
+            s.heading
+            for s in self.fmt.sections
+            if s.table is None and not self.sections.get(s.key) and s.key not in absent
+        ]
         if missing:
             raise ValueError(f"缺少以下部分的正文：{'、'.join(missing)}")
-        return v
+        return self
 
     @model_validator(mode="after")
     def _year_fits_format(self) -> AgencyYear:
@@ -163,6 +174,9 @@ class AgencyYear(Strict):
 
     @property
     def issued_text(self) -> str:
+        """The date as the signature shows it; empty when the report has none."""
+        if self.issued is None:
+            return ""
         return f"{self.issued.year}年{self.issued.month}月{self.issued.day}日"
 
     def narrative(self, section_key: str) -> list[str | Subhead]:
@@ -171,7 +185,7 @@ class AgencyYear(Strict):
     def to_params(self) -> dict[str, Any]:
         """The YAML-ready form of this agency-year (inverse of params.load_params)."""
         data = self.model_dump(mode="python", exclude_none=True, exclude={"tables", "issued", "source"})
-        data["issued"] = self.issued_text
+        data["issued"] = self.issued_text or None
         data["tables"] = self.tables.to_params()
         if self.source is not None:
             data["source"] = self.source.model_dump(exclude_none=True, exclude_defaults=True)

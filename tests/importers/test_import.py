@@ -19,6 +19,7 @@ from nianbao.importers import import_source
 from nianbao.importers.import_report import NULL_STATUSES
 from nianbao.importers.table_reader import SumRule, split_candidates
 from nianbao.params import load_params
+from nianbao.rules import kind_of
 from support import EXAMPLES, SEED_PARAMS, SEED_TEXT
 
 DRC_HTML = EXAMPLES / "shuyang-drc-2023.html"
@@ -436,3 +437,52 @@ def test_a_known_format_without_a_data_file_is_refused(tmp_path, monkeypatch):
     assert result.params is None
     message = result.report.errors[0]
     assert "2030年版" in message and "国办公开办函〔2030〕1号" in message and "本年新设数量" in message
+
+
+def test_a_report_without_date_or_signature_imports_with_the_gaps_listed(tmp_path):
+    path = _seed_with(tmp_path, ("乌拉特中旗海流图镇人民政府\n", ""), ("2024年1月12日", ""))
+    result = import_source(path, agency_id="x")
+    assert result.report.errors == []
+    assert result.params.issued is None and result.params.issued_text == ""
+    assert result.params.to_params()["issued"] is None
+    notes = "\n".join(result.report.notes)
+    assert "未找到发布日期" in notes and "原文没有落款" in notes
+    rule = result.params.fmt.rule("deadline")
+    deadline = kind_of(rule).check(result.params, rule)
+    assert deadline and deadline[0].severity == "warning" and "没有发布日期" in deadline[0].message
+
+
+def test_text_that_is_not_an_annual_report_is_refused_saying_what_was_looked_for(tmp_path):
+    path = tmp_path / "notice.txt"
+    path.write_text("关于做好春节期间安全生产工作的通知\n各单位：请做好值班。\n", encoding="utf-8")
+    result = import_source(path, agency_id="x")
+    assert result.params is None
+    assert any("没有找到格式中的任何一个部分标题" in e for e in result.report.errors)
+
+
+def test_one_line_crawled_text_is_cut_into_title_sections_paragraphs_and_closing(tmp_path):
+    body = (
+        "当前位置：首页 > 政务公开 > 年度报告 发布时间：2024-01-20 字号：大 中 小 "
+        "某某县某某局2023年政府信息公开工作年度报告 根据《条例》编制本报告。"
+        "一、总体情况2023年，我局全面推进政务公开。（一）主动公开方面全年主动公开信息100条。"
+        "（二）依申请公开方面全年收到申请1件。二、主动公开政府信息情况第二十条第（一）项"
+        "信息内容本年制发件数本年废止件数现行有效件数规章000"
+        "五、存在的主要问题及改进情况存在的问题是公开不够及时。"
+        "六、其他需要报告的事项无。某某县某某局 2024年1月18日 【打印】【关闭】"
+    )
+    path = tmp_path / "crawled.txt"
+    path.write_text(body, encoding="utf-8")
+    result = import_source(path, agency_id="x")
+    data = result.data
+    assert data["title"] == "某某县某某局2023年政府信息公开工作年度报告"
+    assert data["preface"] == ["根据《条例》编制本报告。"]
+    assert data["sections"]["overview"] == [
+        "2023年，我局全面推进政务公开。",
+        {"subhead": "（一）主动公开方面"},
+        "全年主动公开信息100条。",
+        {"subhead": "（二）依申请公开方面"},
+        "全年收到申请1件。",
+    ]
+    assert data["sections"]["other"] == ["无。"]
+    assert data["signature"] == "某某县某某局" and data["issued"] == "2024年1月18日"
+    assert any("标题前的网页内容" in n for n in result.report.notes)

@@ -23,6 +23,7 @@ from nianbao.errors import NianbaoError
 from nianbao.format import Format, available_formats, format_for_year, get_format, outdated_notice
 from nianbao.importers.document import SourceBlock, SourceDoc
 from nianbao.importers.import_report import ImportReport
+from nianbao.importers.inline import restructure
 from nianbao.importers.labels import CN_DIGITS, TERMINAL, aliases, fold, versions
 from nianbao.importers.sections import Found, find_sections, heading_issues
 from nianbao.importers.table_reader import read_table
@@ -36,6 +37,7 @@ YEAR = re.compile(r"(\d{4})\s*年")
 SUBHEAD = re.compile(rf"^\([{CN_DIGITS}]+\)")
 MAX_SUBHEAD = 30
 MAX_SIGNATURE = 40
+MAX_TITLE = 60
 
 
 @dataclass
@@ -137,6 +139,8 @@ class Assembler:
         self.blocks = doc.blocks
         self.fmt_suffix = ""
         self.meta_blocks: set[int] = set()  # metadata lines before the title's section (not preface)
+        self.fmt: Format | None = None
+        self._signed = False
 
     def run(self) -> ImportResult:
         data: dict[str, Any] = {}
@@ -146,19 +150,29 @@ class Assembler:
             self.report.errors.append(str(err))
             return ImportResult(None, data, self.report)
         self.report.format = fmt.version
+        self.fmt = fmt
         self.fmt_suffix = fmt.title_suffix
         year_hint = report_year(self.blocks)
         notice = outdated_notice(fmt.version, year_hint) if year_hint else None
         if notice:
             self.report.notes.append(notice)
         al = aliases(fmt.version)
+        flat = restructure(self.blocks, fmt, al.get("sections", {}), al.get("metadata", {}))
+        self.blocks = flat.blocks
+        self.report.notes += flat.notes
+        if flat.title and not self.doc.title:
+            self.doc.title = flat.title
         found = find_sections(self.blocks, fmt, al.get("sections", {}))
         self.report.headings = heading_issues(found, fmt)
         first = found[0].index if found else len(self.blocks)
         title_idx, title = self._title(first, fmt)
         closing_idx, signature, issued = self._closing(found)
+        self._signed = signature is not None
         meta = self._metadata(first, al.get("metadata", {}))
         name = signature or meta.get("agency") or self._name_from_title(title)
+        if not name:
+            name = self.doc.path.stem
+            self.report.notes.append(f"未找到机关名称（落款、网页信息或标题中均没有），暂以文件名“{name}”代替")
         if issued is None and meta.get("issued"):
             issued = meta["issued"]
             self.report.notes.append(f"落款没有日期，发布日期取自网页信息“{_date_text(issued)}”")
@@ -188,12 +202,13 @@ class Assembler:
                 read = read_table(fmt, key, [], al)
                 values.update(read.values)
                 self.report.cells += read.cells
-        year = self._year(title, preface)
+        year = self._year(title, preface) or self._year(None, [b.text for b in self.blocks if b.is_text])
         if not title:
-            self.report.errors.append("未找到报告标题")
+            self.report.notes.append("未找到报告标题")
         elif fold(fmt.title_suffix) not in fold(title):
             self.report.notes.append(f"标题“{title}”与格式“<机关名称><年份>年{fmt.title_suffix}”不一致")
         headings = {f.section.key: f.text for f in found if f.text != f.section.heading}
+        missing = [s.key for s in fmt.sections if s.table is None and not sections.get(s.key)]
         tables = TableValues(fmt, {ref: values[ref] for _, t in fmt.tables.items() for ref in _refs(t)}).to_params()
         agency_id = self.agency_id or (derive_agency_id(name) if name else None)
         if self.agency_id is None and agency_id:
@@ -208,12 +223,13 @@ class Assembler:
             "sections": sections,
             "tables": tables,
             "signature": signature or name,
-            "source": {"file": self.doc.path.name, **({"headings": headings} if headings else {})},
+            "source": {
+                "file": self.doc.path.name,
+                **({"headings": headings} if headings else {}),
+                **({"missing": missing} if missing else {}),
+            },
         }
-        missing = [k for k in ("name", "id") if not data["agency"][k]]
-        for what, ok in (("机关名称（落款）", not missing), ("年度", year), ("发布日期（落款日期）", issued)):
-            if not ok:
-                self.report.errors.append(f"未找到{what}")
+        self._gaps(data, found, values)
         if self.report.errors:
             return ImportResult(None, data, self.report)
         try:
@@ -222,6 +238,25 @@ class Assembler:
             self.report.errors += [str(p) for p in err.problems]
             return ImportResult(None, data, self.report)
         return ImportResult(params, data, self.report)
+
+    def _gaps(self, data: dict[str, Any], found: list[Found], values: dict[str, Any]) -> None:
+        """What the report lacks: listed in the import report; refused only when it is not an annual
+        report at all (no section heading, no title of one) or no table was found."""
+        if data["issued"] is None:
+            self.report.notes.append("未找到发布日期（落款日期）：params 中 issued 为 null，校验时会提示")
+        if not self._signed:
+            self.report.notes.append("原文没有落款：落款以机关名称代替")
+        if data["year"] is None:
+            self.report.errors.append("未找到报告年度：标题、前言和正文中都没有“××××年”")
+        title = fold(data["title"] or "")
+        if not found and not any(word in title for word in ("年度报告", "年报")):
+            self.report.errors.append(
+                "不像政府信息公开工作年度报告：没有找到格式中的任何一个部分标题（一、总体情况……），"
+                "标题中也没有“年度报告”或“年报”"
+            )
+        elif all(v is None for v in values.values()):
+            tables = "、".join(t.name for t in self.fmt.tables.values()) if self.fmt else "表二、表三、表四"
+            self.report.errors.append(f"未找到任何表格数据：按格式的行标签查找了{tables}，均未读到数字")
 
     # --- parts -------------------------------------------------------------------------------
 
@@ -237,14 +272,14 @@ class Assembler:
         for i, b in enumerate(self.blocks[:first]):
             if not b.is_text:
                 continue
-            if len(idx) == 3:
+            if len(idx) == 3 or not _title_like(b.text):
                 break
             text += b.text
             idx.add(i)
             if end_mark in fold(text):
                 return idx, re.sub(r"\s+", "", text)
         first_text = next((i for i, b in enumerate(self.blocks[:first]) if b.is_text), None)
-        if first_text is None:
+        if first_text is None or not _title_like(self.blocks[first_text].text):
             return set(), None
         return {first_text}, re.sub(r"\s+", "", self.blocks[first_text].text)
 
@@ -325,6 +360,11 @@ class Assembler:
             )
             out.append({"subhead": block.text} if is_subhead else block.text)
         return out
+
+
+def _title_like(text: str) -> bool:
+    """A line that may be a title: short, not a sentence."""
+    return len(fold(text)) <= MAX_TITLE and not text.rstrip().endswith(TERMINAL) and "。" not in text
 
 
 def _refs(table: Any) -> list[str]:

@@ -24,9 +24,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from nianbao.format import Field, Format, Record, Table
+from nianbao.importers import solver
 from nianbao.importers.document import Cell, SourceBlock
+from nianbao.importers.flat_table import run_by_columns, runs_by_rows
 from nianbao.importers.import_report import CellIssue, LabelDeviation
 from nianbao.importers.labels import Match, compare
+from nianbao.importers.solver import Run, equations, solve
 from nianbao.rules import table_sums
 
 ROW_MIN = 0.7  # a value line's label must match a record at least this well
@@ -315,7 +318,10 @@ class TableReader:
     # --- reading ------------------------------------------------------------------------------
 
     def read(self, blocks: list[SourceBlock]) -> TableRead:
-        if self.table.records_by == "columns":
+        text = "".join(b.text for b in blocks if b.is_text)
+        if blocks and not any(b.kind == "table" for b in blocks) and any(ch.isdigit() for ch in text):
+            self._read_flat(text)
+        elif self.table.records_by == "columns":
             self._read_by_columns(blocks)
         else:
             self._read_by_rows(blocks)
@@ -400,6 +406,58 @@ class TableReader:
             self.fill(slots, line.values, "、".join(f"「{r.label}」" for r in target))
             filled.update(r.key for r in target)
             context = ""
+
+    def _read_flat(self, text: str) -> None:
+        """Label text and digit runs (crawled one-line text): runs found by label, split under the
+        format's sums for the whole table at once."""
+        t, res = self.table, self.result
+        if t.records_by == "columns":
+            run = run_by_columns(text, t)
+            found = [] if run is None else [(list(t.records), run)]
+        else:
+            flat, notes = runs_by_rows(text, t, self.record_aliases)
+            res.notes += notes
+            found = [([run.record], run) for run in flat if run.record is not None]
+        runs: list[Run] = []
+        for records, run in found:
+            refs = tuple(t.cell_ref(r, f.key) for r in records for f in r.fields)
+            digits, _, fraction = run.number.partition(".")
+            runs.append(Run(refs, digits, f".{fraction}" if fraction else ""))
+        sol = solve(runs, equations(self.fmt, t))
+        if found:
+            res.notes.append(f"{t.name}：原文表格已连成文字，按行标签切分、按合计关系拆分数字")
+        if sol.capped:
+            cap = f"每段 {solver.MAX_SPLITS} 种、共 {solver.MAX_STEPS} 步"
+            res.notes.append(f"{t.name}：拆分数字的搜索达到上限（{cap}），未确定的格留空")
+        for eq in dict.fromkeys(sol.broken):
+            rule = self.fmt.rule(eq.rule_id)
+            res.notes.append(f"{t.name}：原文数字不满足“{rule.title}”（{eq.rule_id}，{eq.key}），保留原文数字")
+        for i, run in enumerate(runs):
+            records, published = found[i][0], found[i][1].number
+            for ref in run.refs:
+                record, f = self._slot(ref)
+                value = sol.values.get(ref)
+                if value is not None and f.cell_kind.from_text(str(value), f.unit) is None:
+                    res.values[ref] = None
+                    res.cells.append(self._issue(record, f, "unreadable", published, detail=f"拆分得 {value}"))
+                    continue
+                res.values[ref] = value
+                if value is None:
+                    splits = tuple(sol.candidates.get(i, ()))
+                    detail = (
+                        f"“{published}”有 {len(splits)} 种符合合计关系的拆分，未采用"
+                        if splits
+                        else f"“{published}”无法唯一拆分为 {len(run.refs)} 个数"
+                    )
+                    res.cells.append(self._issue(record, f, "ambiguous", published, detail=detail, candidates=splits))
+                elif ref in sol.decoded:
+                    res.cells.append(
+                        self._issue(record, f, "decoded", published, value=value, detail="按合计关系唯一拆分")
+                    )
+
+    def _slot(self, ref: str) -> tuple[Record, Field]:
+        _, record, f = self.fmt.cell(ref)
+        return record, f
 
     def _record_named(self, context: str, records: list[Record]) -> Record | None:
         if not context:

@@ -60,7 +60,7 @@ def _show(html: str, part: str, params: AgencyYear) -> None:
             "agency": params.agency.name,
             "agency_id": params.agency.id,
             "year": params.year,
-            "issued": params.issued.isoformat(),
+            "issued": params.issued.isoformat() if params.issued else "",
             "lang": "zh-CN",
         }
     }

@@ -18,6 +18,7 @@ from nianbao.rules import cells, narrative, sums, years
 from nianbao.rules.registry import (
     CELLS,
     KEY_COLUMNS,
+    Balance,
     CellFailure,
     Instance,
     RuleKind,
@@ -34,6 +35,7 @@ from nianbao.rules.registry import (
 __all__ = [
     "CELLS",
     "KEY_COLUMNS",
+    "Balance",
     "CellFailure",
     "Instance",
     "RuleKind",

@@ -168,6 +168,9 @@ class Deadline(RuleKind):
         o = rule.options
         government = bool(o.get("government_name")) and re.search(o["government_name"], params.agency.name) is not None
         due = _date(params.year + 1, o["government_due"] if government else o["due"])
+        if params.issued is None:
+            message = f"报告没有发布日期，无法核对是否在{due.year}年{due.month}月{due.day}日前发布。"
+            return [_finding(params, rule, message, extra={"issued": None, "due": due.isoformat()})]
         if params.issued <= due:
             return []
         late = (params.issued - due).days

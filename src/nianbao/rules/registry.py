@@ -60,6 +60,15 @@ class Sum:
 
 
 @dataclass(frozen=True)
+class Balance:
+    """Two sums of cells that are equal (cell refs): ``key`` is the field or record it belongs to."""
+
+    key: str
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Instance:
     """One evaluation of a table rule: a record (row sums) or a field (column sums) of a table."""
 
@@ -111,6 +120,10 @@ class RuleKind:
 
     def sums(self, table: Table, rule: Rule) -> list[Sum]:
         """The totals ``rule`` relates to their parts (for sum kinds; else none)."""
+        return []
+
+    def balances(self, table: Table, rule: Rule) -> list[Balance]:
+        """The sums of cells ``rule`` says are equal (for balance kinds; else none)."""
         return []
 
     def instances(self, fmt: Format, rule: Rule) -> list[Instance]:

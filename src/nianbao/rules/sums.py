@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from nianbao.format import Format, Record, Rule, Table
 from nianbao.rules import columns
 from nianbao.rules.registry import (
+    Balance,
     Instance,
     PreviousFrame,
     RuleKind,
@@ -147,6 +148,17 @@ class ColumnBalance(RuleKind):
     """In every field, the ``left`` records add up to the ``right`` records (on ``<table>-fields``)."""
 
     frame = "fields"
+
+    def balances(self, table: Table, rule: Rule) -> list[Balance]:
+        o = rule.options
+        return [
+            Balance(
+                fk,
+                tuple(table.cell_ref(r, fk) for r in o["left"]),
+                tuple(table.cell_ref(r, fk) for r in o["right"]),
+            )
+            for fk in field_keys(table)
+        ]
 
     def expectations(self, rule: Rule) -> list[dict[str, Any]]:
         return [pair(rule, derived(rule, "left"), derived(rule, "right"))]
