@@ -55,7 +55,7 @@ class CellIssue:
         if self.detail:
             d["detail"] = self.detail
         if self.candidates:
-            d["candidates"] = [list(c) for c in self.candidates]
+            d["candidates"] = [[_plain(v) for v in c] for c in self.candidates]
         return d
 
     def __str__(self) -> str:
