@@ -35,9 +35,13 @@ DATE = re.compile(r"^\(?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*\
 ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 YEAR = re.compile(r"(\d{4})\s*年")
 SUBHEAD = re.compile(rf"^\([{CN_DIGITS}]+\)")
+# "二、工作机制保障" inside 总体情况: an agency that numbers its narrative topics 一…六 before the
+# tables, whose numbering restarts at 一、 (the format's sections are found by their words).
+TOPIC_HEAD = re.compile(rf"^[{CN_DIGITS}]{{1,2}}、")
 MAX_SUBHEAD = 30
 MAX_SIGNATURE = 40
 MAX_TITLE = 60
+MAX_LEADING_WORD = 2  # a text block this short before the title is a page label, not part of it
 
 
 @dataclass
@@ -272,6 +276,9 @@ class Assembler:
         for i, b in enumerate(self.blocks[:first]):
             if not b.is_text:
                 continue
+            if not idx and len(fold(b.text)) <= MAX_LEADING_WORD:
+                self.meta_blocks.add(i)  # a converter's page label before the title ("正文")
+                continue
             if len(idx) == 3 or not _title_like(b.text):
                 break
             text += b.text
@@ -356,7 +363,9 @@ class Assembler:
                 continue
             folded = fold(block.text)
             is_subhead = block.kind == "heading" or (
-                bool(SUBHEAD.match(folded)) and len(folded) <= MAX_SUBHEAD and "。" not in block.text.rstrip("。")
+                bool(SUBHEAD.match(folded) or TOPIC_HEAD.match(folded))
+                and len(folded) <= MAX_SUBHEAD
+                and "。" not in block.text.rstrip("。")
             )
             out.append({"subhead": block.text} if is_subhead else block.text)
         return out

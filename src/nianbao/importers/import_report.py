@@ -23,6 +23,7 @@ CELL_STATUS = {
     "decoded": "由连写数字唯一拆分得出",
     "annotated": "数字后附注已略去",
     "converted": "已按本栏单位换算",
+    "positional": "按位置读取",
 }
 # Statuses whose cell ends up null in the params.
 NULL_STATUSES = ("blank", "ambiguous", "not_found", "unreadable")

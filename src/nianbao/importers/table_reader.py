@@ -9,6 +9,13 @@ near misses and known aliases (规范性文件) match too and are reported as de
 whose records are column groups, is read from its value lines in order, guided by the context
 that names a group.
 
+A PDF converter separates some row labels from their numbers: the label lines stand in paragraphs,
+the numbers in a row of their own (or one table row as a paragraph, "行政许可 97"). A row of values
+without a label is read by position: the rows the labelled rows leave out between two of them, in
+the format's order, when there are exactly as many unlabelled rows there; and only when the
+format's sums over those cells hold (else they stay null). A row of more value cells than fields
+whose extra cells are trailing blanks (a converter's phantom column) loses those blanks.
+
 Values: "22（其中修订16件）" reads 22 and notes the annotation; a blank, "-" or "/" is a blank
 cell (null, never 0). Digits run together ("713000074" for seven cells) are split only when the
 format's row-sum rule leaves exactly one split; otherwise the cells stay null and the candidate
@@ -172,9 +179,17 @@ class Line:
     context: bool = False  # a heading or paragraph between tables
 
 
+LABELLED_NUMBER = re.compile(r"^(?P<label>\D.*?\D)\s+(?P<number>\d[\d,.]*)$")
+
+
 def lines_of(blocks: list[SourceBlock]) -> Iterator[Line]:
     for block in blocks:
         if block.kind != "table":
+            m = LABELLED_NUMBER.match(block.text.strip()) if block.kind == "para" else None
+            if m and read_value(m.group("number")).kind == "number":
+                # A table row a converter left as a line of text: "行政许可 97".
+                yield Line([Cell(m.group("label").strip())], [Cell(m.group("number"))])
+                continue
             yield Line([Cell(block.text)], [], context=True)
             continue
         for row in block.rows:
@@ -263,6 +278,8 @@ class TableReader:
         """Put the value cells of one line into ``slots`` (a record's fields, or several records')."""
         t, res = self.table, self.result
         values = [read_value(c.text) for c in cells]
+        while len(values) > len(slots) and values[-1].kind == "blank" and not values[-1].text.strip():
+            values.pop()  # a converter's phantom column
         if len(values) == len(slots):
             for (record, f), v in zip(slots, values, strict=True):
                 ref = t.cell_ref(record, f.key)
@@ -349,12 +366,17 @@ class TableReader:
         t, res = self.table, self.result
         done: set[str] = set()
         last = -1
+        # In document order: the index of a labelled row's record, or an unlabelled value line.
+        order: list[int | Line] = []
         for line in lines_of(blocks):
             if line.context:
                 self._check_labels(line.labels, context=True)
                 continue
             has_number = any(read_value(c.text).kind == "number" for c in line.values)
             record, m, found = self._record_for(line.labels, last) if line.labels else (None, None, "")
+            if not line.labels and has_number:
+                order.append(line)
+                continue
             if record is None or not line.values or (not has_number and len(line.values) != len(record.fields)):
                 if has_number:
                     shown = " ".join(c.text for c in (*line.labels, *line.values))
@@ -367,9 +389,70 @@ class TableReader:
                 continue
             done.add(record.key)
             last = t.records.index(record)
+            order.append(last)
             if m is not None and m.kind is not None:
                 res.deviate(LabelDeviation(t.key, t.name, found, record.labels[-1], m.kind, record.key))
             self.fill([(record, f) for f in record.fields], line.values, f"「{record.label}」行")
+        self._read_by_position(order, done)
+
+    def _read_by_position(self, order: list[int | Line], done: set[str]) -> None:
+        """Unlabelled value lines: each run of them between two labelled rows takes the records left
+        out between those rows, in the format's order, when the counts agree and the sums hold."""
+        t, res = self.table, self.result
+        k = 0
+        while k < len(order):
+            if isinstance(order[k], int):
+                k += 1
+                continue
+            end = k
+            while end < len(order) and not isinstance(order[end], int):
+                end += 1
+            bare = [x for x in order[k:end] if isinstance(x, Line)]
+            before = next((x for x in reversed(order[:k]) if isinstance(x, int)), -1)
+            after = next((x for x in order[end:] if isinstance(x, int)), len(t.records))
+            left_out = [r for r in t.records[before + 1 : after] if r.key not in done] if before < after else []
+            k = end
+            if before < 0 or len(left_out) != len(bare):
+                for line in bare:
+                    shown = " ".join(c.text for c in line.values)
+                    res.notes.append(f"{t.name}：未能对应到格式中任何一行的数据行“{shown}”，未读取")
+                continue
+            start = len(res.cells)
+            for record, line in zip(left_out, bare, strict=True):
+                done.add(record.key)
+                self.fill([(record, f) for f in record.fields], line.values, f"「{record.label}」行")
+            refs = {t.cell_ref(r, f.key) for r in left_out for f in r.fields}
+            if self._sums_fail(refs):
+                for record in left_out:
+                    for f in record.fields:
+                        res.values[t.cell_ref(record, f.key)] = None
+                        res.cells.append(
+                            self._issue(record, f, "ambiguous", detail="按位置对应的数字不满足合计关系，未采用")
+                        )
+                continue
+            self.result.cells[start:] = [c for c in res.cells[start:] if c.ref not in refs or c.status != "blank"]
+            for record in left_out:
+                for f in record.fields:
+                    ref = t.cell_ref(record, f.key)
+                    value = res.values.get(ref)
+                    res.cells.append(
+                        self._issue(
+                            record,
+                            f,
+                            "positional" if value is not None else "blank",
+                            detail="原文行标签与数字分离，按行的位置读取",
+                            value=value,
+                        )
+                    )
+
+    def _sums_fail(self, refs: set[str]) -> bool:
+        """Whether a sum of the format over ``refs`` (every cell of it read) fails."""
+        values = self.result.values
+        for eq in equations(self.fmt, self.table):
+            if refs & set(eq.cells) and all(values.get(c) is not None for c in eq.cells):
+                if not eq.holds(values):  # type: ignore[arg-type]
+                    return True
+        return False
 
     def _read_by_columns(self, blocks: list[SourceBlock]) -> None:
         t = self.table
