@@ -56,7 +56,7 @@ class CellIssue:
         if self.detail:
             d["detail"] = self.detail
         if self.candidates:
-            d["candidates"] = [list(c) for c in self.candidates]
+            d["candidates"] = [[_plain(v) for v in c] for c in self.candidates]
         return d
 
     def __str__(self) -> str:
@@ -69,7 +69,7 @@ class CellIssue:
         if self.detail:
             text += f"；{self.detail}"
         if self.candidates:
-            shown = "；".join("|".join(str(v) for v in c) for c in self.candidates[:5])
+            shown = "；".join("|".join("空" if v is None else str(v) for v in c) for c in self.candidates[:5])
             more = f" 等 {len(self.candidates)} 种" if len(self.candidates) > 5 else ""
             text += f"；可能的拆分：{shown}{more}"
         return text
