@@ -174,6 +174,7 @@ class Assembler:
         self._signed = signature is not None
         meta = self._metadata(first, al.get("metadata", {}))
         name = signature or meta.get("agency") or self._name_from_title(title)
+        self._names_agree({"标题": self._name_from_title(title), "落款": signature, "网页信息": meta.get("agency")})
         if not name:
             name = self.doc.path.stem
             self.report.notes.append(f"未找到机关名称（落款、网页信息或标题中均没有），暂以文件名“{name}”代替")
@@ -261,6 +262,17 @@ class Assembler:
         elif all(v is None for v in values.values()):
             tables = "、".join(t.name for t in self.fmt.tables.values()) if self.fmt else "表二、表三、表四"
             self.report.errors.append(f"未找到任何表格数据：按格式的行标签查找了{tables}，均未读到数字")
+
+    def _names_agree(self, names: dict[str, str | None]) -> None:
+        """Note where the title, the signature and the page's metadata name the agency differently
+        (one name inside the other — "上海市科委" in "2024年上海市科委…" — is the same name)."""
+        given = {where: fold(n) for where, n in names.items() if n}
+        shown = {where: n for where, n in names.items() if n}
+        for (a, x), (b, y) in itertools.combinations(given.items(), 2):
+            if x not in y and y not in x:
+                self.report.notes.append(
+                    f"机关名称不一致：{a}中为“{shown[a]}”，{b}中为“{shown[b]}”（请核对是简称还是错字）"
+                )
 
     # --- parts -------------------------------------------------------------------------------
 

@@ -14,7 +14,9 @@ the numbers in a row of their own (or one table row as a paragraph, "行政许�
 without a label is read by position: the rows the labelled rows leave out between two of them, in
 the format's order, when there are exactly as many unlabelled rows there; and only when the
 format's sums over those cells hold (else they stay null). A row of more value cells than fields
-whose extra cells are trailing blanks (a converter's phantom column) loses those blanks.
+whose extra cells are trailing blanks (a converter's phantom column) loses those blanks. Values
+go to the fields in the format's column order; when the header does not name the format's
+columns ("数据1…数据6", or too few of them), the import notes that columns were read by position.
 
 Values: "22（其中修订16件）" reads 22 and notes the annotation; a blank, "-" or "/" is a blank
 cell (null, never 0). Digits run together ("713000074" for seven cells) are split only when the
@@ -50,6 +52,7 @@ NUMBER = re.compile(
 )
 MONEY = ("万元", "元")  # units an amount field converts from (its own unit is not a note)
 MAX_CANDIDATES = 50
+PLACEHOLDER = re.compile(r"^数据\s*\d+$")  # a lost column header, as converters write it
 MAX_STEPS = 200_000
 
 
@@ -209,6 +212,11 @@ class TableReader:
         self.field_aliases: dict[str, list[str]] = t_aliases.get("fields", {})
         self.result = TableRead()
         self.vocabulary = list(self._vocabulary())
+        self.column_keys = {f.key for r in self.table.records for f in r.fields} | {
+            node.key for node in self._column_nodes() if node.key
+        }
+        self.columns_named: set[str] = set()  # the format's columns a header cell named
+        self.placeholders = False  # a header cell a converter put for a lost one ("数据1")
 
     # labels of the table that may appear in headers or as context, with their aliases
     def _vocabulary(self) -> Iterator[tuple[str | None, str, list[str]]]:
@@ -241,6 +249,13 @@ class TableReader:
         for col in t.columns:
             yield from walk(col)
 
+    def _column_nodes(self) -> Iterator:
+        stack = list(self.table.columns)
+        while stack:
+            node = stack.pop()
+            yield node
+            stack += node.children
+
     def _label_match(self, text: str) -> tuple[str | None, str | None, Match]:
         best: tuple[str | None, str | None, Match] = (None, None, Match(0.0, "wording"))
         for key, label, aliases in self.vocabulary:
@@ -253,6 +268,8 @@ class TableReader:
         """Header cells and context lines: report those close to, but not exactly, a format label."""
         matches = [(c.text, *self._label_match(c.text)) for c in cells if not c.above]
         any_known = any(m.score >= LABEL_MIN for *_, m in matches)
+        self.placeholders |= any(PLACEHOLDER.match(c.text.strip()) for c in cells)
+        self.columns_named |= {key for _, key, _, m in matches if m.score >= LABEL_MIN and key in self.column_keys}
         for text, key, label, m in matches:
             if m.score >= LABEL_MIN and m.kind is not None:
                 self.result.deviate(LabelDeviation(self.table.key, self.table.name, text, label, m.kind, key))
@@ -342,6 +359,14 @@ class TableReader:
             self._read_by_columns(blocks)
         else:
             self._read_by_rows(blocks)
+            first = self.table.records[0].fields
+            named = self.columns_named & {f.key for f in first}
+            read_any = any(v is not None for v in self.result.values.values())
+            if (self.placeholders or len(named) * 2 < len(first)) and read_any:
+                self.result.notes.append(
+                    f"{self.table.name}：原文表头没有写出格式的列标题（如写作“数据1”），各列按位置读取"
+                    f"（第 1 个数为“{first[0].label}”，最后一个为“{first[-1].label}”）"
+                )
         self._mark_missing()
         return self.result
 
