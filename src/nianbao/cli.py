@@ -200,20 +200,59 @@ def _print_report(report: Any) -> None:
 
 @app.command(name="import")
 def import_(
-    source: Annotated[Path, typer.Argument(help="a published report (.txt .html .md .docx) or a filled-in .xlsx")],
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            help="published reports (.txt .html .md .docx) or filled-in .xlsx files, or folders of them",
+            metavar="SOURCE...",
+        ),
+    ],
     agency_id: Annotated[
-        str | None, typer.Option("--agency-id", help="agency id (default: from the agency's name in pinyin)")
+        str | None,
+        typer.Option("--agency-id", help="agency id, one file only (default: from the agency's name in pinyin)"),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="params file (default: params/<id>/<year>.yaml)")
+        Path | None,
+        typer.Option("-o", "--output", help="params file, one file only (default: params/<id>/<year>.yaml)"),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="overwrite an existing params file")] = False,
+    force: Annotated[bool, typer.Option("--force", help="overwrite existing params files")] = False,
 ) -> None:
-    """Turn SOURCE into a params file and an import report (<year>.import.json beside it)."""
+    """Turn each SOURCE into a params file and an import report (<year>.import.json beside it).
+
+    Several files or a folder: one params file per report, a summary table, and exit 2 when any
+    report could not be imported (the others are written)."""
+    from nianbao.importers import FORMS, import_source, report_path, save
+    from nianbao.importers.bulk import import_many
+    from nianbao.importers.bulk import sources as expand
+    from nianbao.project import Project, project_or_none
+
+    many = len(sources) > 1 or any(s.is_dir() for s in sources)
+    if not many:
+        _import_one(_existing(sources[0]), agency_id, output, force)
+        return
+    if agency_id is not None or output is not None:
+        raise InvalidArgument("--agency-id 和 -o/--output 只能用于单个文件；多个报告的机关代码由机关名称生成")
+    files = expand(sources, [e for f in FORMS.values() for e in f.extensions])
+    if not files:
+        raise MissingFile(f"没有找到可导入的报告文件：{'、'.join(str(s) for s in sources)}")
+    # Outside a project the first import starts one here: params/ under the working folder.
+    project = project_or_none() or Project(Path.cwd())
+    outcomes = import_many(
+        files,
+        import_source,
+        lambda r: project.params_dir / r.params.agency.id / f"{r.params.year}.yaml",  # type: ignore[union-attr]
+        lambda r, target: save(r, target, force=force),
+    )
+    _print_import_summary(outcomes, report_path)
+    if any(not o.ok for o in outcomes):
+        raise typer.Exit(2)
+
+
+def _import_one(source: Path, agency_id: str | None, output: Path | None, force: bool) -> None:
     from nianbao.importers import import_source, report_path, save
     from nianbao.project import Project, project_or_none
 
-    result = import_source(_existing(source), agency_id)
+    result = import_source(source, agency_id)
     _print_report(result.report)
     if result.params is None:
         err_console.print(f"[red]✗[/] {source}：未能生成参数文件", highlight=False)
@@ -224,6 +263,32 @@ def import_(
     target = output or project.params_dir / params.agency.id / f"{params.year}.yaml"
     save(result, target, force=force)
     console.print(f"[green]✓[/] {source} → {target}（导入报告：{report_path(target)}）")
+
+
+def _print_import_summary(outcomes: list[Any], report_path: Any) -> None:
+    from rich.table import Table
+
+    from nianbao.importers.bulk import COUNTS
+
+    table = Table(title="nianbao import", show_lines=False)
+    for col in ("报告", "机关", "年度", "读取", *COUNTS, "结果"):
+        table.add_column(col, overflow="fold", justify="right" if col in ("读取", *COUNTS) else "left")
+    for o in outcomes:
+        params = o.result.params if o.result is not None else None
+        table.add_row(
+            escape(o.source.name),
+            escape(params.agency.name) if params else "",
+            str(params.year) if params else "",
+            str(o.read) if params else "",
+            *(str(o.count(h)) if params else "" for h in COUNTS),
+            f"[green]✓[/] {escape(str(o.target))}" if o.ok else f"[red]✗[/] {escape(o.error or '')}",
+        )
+    console.print(table)
+    failed = sum(not o.ok for o in outcomes)
+    console.print(
+        f"导入 {len(outcomes) - failed} 份，失败 {failed} 份；每份的导入报告在参数文件旁（<年度>.import.json）",
+        markup=False,
+    )
 
 
 def _findings(params: Any) -> list[Any]:

@@ -1,10 +1,16 @@
 """Synthetic published reports with a known answer: random tables that satisfy the format's sums,
-rendered as crawled one-line web text and collapsed the ways real pages are.
+rendered the ways real reports reach us.
 
 ``make_case(rng, fmt)`` draws the values (mostly zeros and small counts, some large; some cells
 left blank), renders the report from the format's own labels (site chrome, the title, inline
 headings, sub-heads, every table as label text and digit runs with stray spaces, labels glued to
 the digits; sometimes no date or no signature) and returns the text with the true cell values.
+
+``make_markdown_case(rng, fmt)`` renders the same kind of values as a PDF converter's markdown:
+paragraphs hard-wrapped at the page width, a page label before a two-line title, tables split at
+page breaks (the row after a break becomes a table's header), "数据1…" headers, phantom blank
+columns, sub-row labels cut off their numbers into wrapped lines before the break, and rows of
+表二 left as "label value" lines.
 """
 
 from __future__ import annotations
@@ -148,3 +154,75 @@ def make_case(rng: random.Random, fmt: Format) -> Case:
     if rng.random() < 0.3:
         out.append(" 【关闭窗口】")
     return Case("".join(out), v, fmt.version)
+
+
+PAGE = 28  # characters of a wrapped page line
+CELL = 10  # characters of a wrapped label line in a table cell
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+
+
+def _cells(values: list[int | Decimal | None]) -> list[str]:
+    return ["" if n is None else str(n) for n in values]
+
+
+def _row(cells: list[str], rng: random.Random) -> str:
+    phantom = [""] if rng.random() < 0.2 else []  # a converter's phantom column
+    return "| " + " | ".join([*cells, *phantom]) + " |"
+
+
+def _rule(n: int) -> str:
+    return "|" + "---|" * n
+
+
+def _md_rows(table: Table, v: dict[str, int | Decimal | None], rng: random.Random) -> list[str]:
+    """表三 as pipe rows; some sub-rows lose their label to wrapped lines before a page break."""
+    fields = table.records[0].fields
+    out = [_row(["项目", *(f"数据{k}" for k in range(1, len(fields) + 1))], rng), _rule(len(fields) + 1)]
+    for i, record in enumerate(table.records):
+        cells = _cells([v[table.cell_ref(record, f.key)] for f in record.fields])
+        if i and len(record.labels) > 1 and rng.random() < 0.3:
+            out += ["", *_wrap(record.labels[-1], CELL), "", _row(cells, rng), _rule(len(cells))]
+        else:
+            out.append(_row([record.labels[-1], *cells], rng))
+    return out
+
+
+def _md_table(table: Table, v: dict[str, int | Decimal | None], rng: random.Random) -> list[str]:
+    if table.layout == "blocks":
+        out: list[str] = []
+        for block in table.blocks:
+            out += ["", block.label, ""]
+            rows = [r for r in table.records if table.block_of(r).key == block.key]
+            if len(block.columns) == 1 and rng.random() < 0.5:
+                out.append("信息内容" + block.columns[0].label)
+                out += [f"{r.labels[-1]} {v[table.cell_ref(r, r.fields[0].key)]}" for r in rows]
+                continue
+            out += [_row(["信息内容", *(f.label for f in block.columns)], rng), _rule(len(block.columns) + 1)]
+            out += [_row([r.labels[-1], *_cells([v[table.cell_ref(r, f.key)] for f in r.fields])], rng) for r in rows]
+        return out
+    if table.records_by == "columns":
+        labels = [f.label for r in table.records for f in r.fields]
+        cells = _cells([v[table.cell_ref(r, f.key)] for r in table.records for f in r.fields])
+        return ["", *(c.label for c in table.columns), "", _row(labels, rng), _rule(len(labels)), _row(cells, rng)]
+    return _md_rows(table, v, rng)
+
+
+def make_markdown_case(rng: random.Random, fmt: Format) -> Case:
+    v = _values(rng, fmt)
+    agency = rng.choice(AGENCIES)
+    year = rng.randint(max(fmt.first_year, 2019), 2024)
+    title = f"{year}年{agency}{fmt.title_suffix}"
+    lines = ["正文", title[:-4], title[-4:], ""]
+    lines += [*_wrap("根据《条例》编制本报告。" + FILLER * 2, PAGE), ""]
+    for section in fmt.sections:
+        lines += [section.heading]
+        if section.table:
+            lines += [*_md_table(fmt.tables[section.table], v, rng), ""]
+        else:
+            lines += [*_wrap(f"{year}年，本机关扎实推进政务公开。" + FILLER * 2, PAGE), ""]
+    if rng.random() < 0.8:
+        lines += [agency, f"{year + 1}年1月{rng.randint(1, 28)}日"]
+    return Case("\n".join(lines) + "\n", v, fmt.version)

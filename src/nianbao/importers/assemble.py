@@ -35,9 +35,13 @@ DATE = re.compile(r"^\(?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*\
 ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 YEAR = re.compile(r"(\d{4})\s*年")
 SUBHEAD = re.compile(rf"^\([{CN_DIGITS}]+\)")
+# "二、工作机制保障" inside 总体情况: an agency that numbers its narrative topics 一…六 before the
+# tables, whose numbering restarts at 一、 (the format's sections are found by their words).
+TOPIC_HEAD = re.compile(rf"^[{CN_DIGITS}]{{1,2}}、")
 MAX_SUBHEAD = 30
 MAX_SIGNATURE = 40
 MAX_TITLE = 60
+MAX_LEADING_WORD = 2  # a text block this short before the title is a page label, not part of it
 
 
 @dataclass
@@ -170,6 +174,7 @@ class Assembler:
         self._signed = signature is not None
         meta = self._metadata(first, al.get("metadata", {}))
         name = signature or meta.get("agency") or self._name_from_title(title)
+        self._names_agree({"标题": self._name_from_title(title), "落款": signature, "网页信息": meta.get("agency")})
         if not name:
             name = self.doc.path.stem
             self.report.notes.append(f"未找到机关名称（落款、网页信息或标题中均没有），暂以文件名“{name}”代替")
@@ -258,6 +263,17 @@ class Assembler:
             tables = "、".join(t.name for t in self.fmt.tables.values()) if self.fmt else "表二、表三、表四"
             self.report.errors.append(f"未找到任何表格数据：按格式的行标签查找了{tables}，均未读到数字")
 
+    def _names_agree(self, names: dict[str, str | None]) -> None:
+        """Note where the title, the signature and the page's metadata name the agency differently
+        (one name inside the other — "上海市科委" in "2024年上海市科委…" — is the same name)."""
+        given = {where: fold(n) for where, n in names.items() if n}
+        shown = {where: n for where, n in names.items() if n}
+        for (a, x), (b, y) in itertools.combinations(given.items(), 2):
+            if x not in y and y not in x:
+                self.report.notes.append(
+                    f"机关名称不一致：{a}中为“{shown[a]}”，{b}中为“{shown[b]}”（请核对是简称还是错字）"
+                )
+
     # --- parts -------------------------------------------------------------------------------
 
     def _table_section_hint(self) -> list[SourceBlock]:
@@ -271,6 +287,9 @@ class Assembler:
         end_mark = fold(fmt.title_suffix)[-4:]
         for i, b in enumerate(self.blocks[:first]):
             if not b.is_text:
+                continue
+            if not idx and len(fold(b.text)) <= MAX_LEADING_WORD:
+                self.meta_blocks.add(i)  # a converter's page label before the title ("正文")
                 continue
             if len(idx) == 3 or not _title_like(b.text):
                 break
@@ -356,7 +375,9 @@ class Assembler:
                 continue
             folded = fold(block.text)
             is_subhead = block.kind == "heading" or (
-                bool(SUBHEAD.match(folded)) and len(folded) <= MAX_SUBHEAD and "。" not in block.text.rstrip("。")
+                bool(SUBHEAD.match(folded) or TOPIC_HEAD.match(folded))
+                and len(folded) <= MAX_SUBHEAD
+                and "。" not in block.text.rstrip("。")
             )
             out.append({"subhead": block.text} if is_subhead else block.text)
         return out

@@ -3,7 +3,9 @@
 It lists every table cell that was blank, ambiguous, not found or unreadable (and cells read with
 an annotation dropped or decoded from run-together digits), every label that deviates from the
 format, and every heading that is missing, renamed, misnumbered or out of order. It prints for a
-person (Chinese, cells named by their template labels) and saves as JSON beside the params.
+person (Chinese, cells named by their template labels; a row's cells, and a block of rows whose
+same columns say the same, on one line: "表三 … 5 列 25 行均为空白") and saves as JSON beside the
+params.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ CELL_STATUS = {
     "decoded": "由连写数字唯一拆分得出",
     "annotated": "数字后附注已略去",
     "converted": "已按本栏单位换算",
+    "positional": "按位置读取",
 }
+# How a block of cells with one status is said ("5 列 25 行均为空白").
+BLOCK_WORD = {"blank": "空白", "not_found": "未找到"}
 # Statuses whose cell ends up null in the params.
 NULL_STATUSES = ("blank", "ambiguous", "not_found", "unreadable")
 
@@ -68,7 +73,7 @@ class CellIssue:
         if self.detail:
             text += f"；{self.detail}"
         if self.candidates:
-            shown = "；".join("|".join(str(v) for v in c) for c in self.candidates[:5])
+            shown = "；".join("|".join("空" if v is None else str(v) for v in c) for c in self.candidates[:5])
             more = f" 等 {len(self.candidates)} 种" if len(self.candidates) > 5 else ""
             text += f"；可能的拆分：{shown}{more}"
         return text
@@ -153,26 +158,63 @@ class ImportReport:
 
 
 def _grouped(cells: list[CellIssue]) -> list[str]:
-    """One line per cell, except that a row's cells with the same status and detail share a line."""
+    """A row's cells with the same status and detail share a line; consecutive rows of one table
+    whose same columns say the same share one too ("表三 5 列 25 行均为空白")."""
+    rows: list[list[CellIssue]] = []
+    for c in cells:
+        last = rows[-1][-1] if rows else None
+        if (
+            last is not None
+            and c.row
+            and (c.row, c.detail, c.found, c.candidates) == (last.row, last.detail, last.found, last.candidates)
+        ):
+            rows[-1].append(c)
+        else:
+            rows.append([c])
     out: list[str] = []
     i = 0
-    while i < len(cells):
-        c = cells[i]
+    while i < len(rows):
         j = i + 1
-        while (
-            c.row
-            and j < len(cells)
-            and (cells[j].row, cells[j].detail, cells[j].found, cells[j].candidates)
-            == (c.row, c.detail, c.found, c.candidates)
-        ):
+        while j < len(rows) and _same_columns(rows[i], rows[j]):
             j += 1
-        if j - i == 1:
-            out.append(str(c))
+        if j - i > 1:
+            out.append(_block_line(rows[i:j]))
+        elif len(rows[i]) == 1:
+            out.append(str(rows[i][0]))
         else:
-            group = cells[i:j]
+            group = rows[i]
+            c = group[0]
             prefix = c.ref.rsplit(".", 1)[0]
             columns = "、".join(g.column for g in group)
             unit = "列" if c.row.endswith("行") else ""
             out.append(f"{c.row}「{columns}」{unit}共 {len(group)} 格（{prefix}.*）：{c.tail()}")
         i = j
     return out
+
+
+def _table_of(c: CellIssue) -> str:
+    return c.row.split("「", 1)[0]
+
+
+def _same_columns(a: list[CellIssue], b: list[CellIssue]) -> bool:
+    """Two rows' groups of cells that one line can say: the same table, columns and words."""
+    x, y = a[0], b[0]
+    return (
+        bool(x.row)
+        and x.row.endswith("行")
+        and _table_of(x) == _table_of(y)
+        and [c.column for c in a] == [c.column for c in b]
+        and (x.status, x.detail, x.found, x.candidates) == (y.status, y.detail, y.found, y.candidates)
+    )
+
+
+def _block_line(rows: list[list[CellIssue]]) -> str:
+    """ "表三（…）「商业企业、…」5 列 25 行均为空白（「一、…」行至「四、…」行）"."""
+    first, last = rows[0][0], rows[-1][0]
+    table = _table_of(first)
+    columns = "、".join(c.column for c in rows[0])
+    span = f"{first.row[len(table) :]}至{last.row[len(table) :]}"
+    size = f"{len(rows[0])} 列 {len(rows)} 行"
+    if first.tail() == CELL_STATUS[first.status]:
+        return f"{table}「{columns}」{size}均为{BLOCK_WORD.get(first.status, first.tail())}（{span}）"
+    return f"{table}「{columns}」{size}共 {len(rows) * len(rows[0])} 格（{span}）：{first.tail()}"

@@ -9,14 +9,21 @@ constraints are the equations the format's rules define on the table (``RuleKind
 
 ``solve`` first splits each run under the equations inside it, then searches the runs' splits
 together under the equations across runs. A cell is accepted only when every solution gives it
-the same value; otherwise it stays None and the candidate splits are kept. When no solution
-exists, the equations that cannot hold are named and the published digits are kept wherever they
-split in one way only. The search is bounded (``MAX_SPLITS`` per run, ``MAX_STEPS`` in all); when a
-bound is hit, only what each run's own splits fix is accepted, and the result says so.
+the same value; otherwise it stays None and the candidate splits are kept.
+
+Damage is kept local. A run that no split explains (a blank cell published as nothing, or a
+wrong digit) is tried with a blank in each position: its own cells stay null, but the equations
+across runs still check the other runs' cells, except the equations over a position where a
+blank may stand. A cell is doubtful — null — only when an equation that should check it could
+not: it touches a blank, a run without its complete splits, or an equation that cannot hold
+(found one equation at a time before a whole rule is given up). The search first removes, per
+equation, the splits no choice of the other runs satisfies, then searches what is left
+(``MAX_STEPS``); splits of one run are bounded too (``MAX_SPLITS``), and a hit bound is reported.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -25,6 +32,7 @@ from nianbao.rules import kind_of
 
 MAX_SPLITS = 400  # splits of one run kept
 MAX_STEPS = 20_000  # search steps per run and for the table
+MAX_BLANKS = 1  # blank cells tried in a run whose digits no split explains
 
 
 @dataclass(frozen=True)
@@ -40,8 +48,11 @@ class Equation:
     def cells(self) -> tuple[str, ...]:
         return (*self.left, *self.right)
 
-    def holds(self, values: dict[str, int]) -> bool:
-        return sum(values[c] for c in self.left) == sum(values[c] for c in self.right)
+    def holds(self, values: dict[str, int | None]) -> bool:
+        """Whether the sum holds; a blank (unknown) cell leaves it unchecked, so it holds."""
+        if any(values[c] is None for c in self.cells):
+            return True
+        return sum(values[c] for c in self.left) == sum(values[c] for c in self.right)  # type: ignore[misc]
 
     def __str__(self) -> str:
         return f"{self.rule_id}（{self.key}）"
@@ -115,10 +126,32 @@ def splits(digits: str, n: int, inside: list[Equation], refs: tuple[str, ...]) -
     return out, complete
 
 
-def _with_fraction(split: tuple[int, ...], fraction: str) -> tuple[int | Decimal, ...]:
-    if not fraction:
+def _with_fraction(split: tuple[int | None, ...], fraction: str) -> tuple[int | Decimal | None, ...]:
+    if not fraction or split[-1] is None:
         return split
     return (*split[:-1], Decimal(f"{split[-1]}{fraction}"))
+
+
+def blank_splits(
+    digits: str, n: int, inside: list[Equation], refs: tuple[str, ...]
+) -> tuple[list[tuple[int | None, ...]], bool]:
+    """Splits of ``digits`` with ``MAX_BLANKS`` or fewer cells left out (None: a blank published as
+    nothing), under the equations inside the run that need none of the left-out cells. A run that
+    needs one blank may hold two: both are tried, so a cell is fixed only when every count agrees."""
+    out: list[tuple[int | None, ...]] = []
+    complete = True
+    for holes in range(1, MAX_BLANKS + 1):
+        for left_out in itertools.combinations(range(n), holes):
+            kept = tuple(r for k, r in enumerate(refs) if k not in left_out)
+            eqs = [e for e in inside if not {refs[k] for k in left_out} & set(e.cells)]
+            found, done = splits(digits, n - holes, eqs, kept)
+            complete &= done
+            for split in found:
+                values = iter(split)
+                out.append(tuple(None if k in left_out else next(values) for k in range(n)))
+            if len(out) > MAX_SPLITS:
+                return out, False
+    return out, complete
 
 
 def solve(runs: list[Run], eqs: list[Equation]) -> Solution:
@@ -126,70 +159,91 @@ def solve(runs: list[Run], eqs: list[Equation]) -> Solution:
     where = {ref: i for i, run in enumerate(runs) for ref in run.refs}
     inside = [[e for e in eqs if all(where.get(c) == i for c in e.cells)] for i in range(len(runs))]
     across = [e for e in eqs if all(c in where for c in e.cells) and len({where[c] for c in e.cells}) > 1]
-    options: list[list[tuple[int, ...]]] = []
+    options: list[list[tuple[int | None, ...]]] = []
+    holed: set[int] = set()  # runs whose options leave blank cells
     for i, run in enumerate(runs):
         found, complete = splits(run.digits, len(run.refs), inside[i], run.refs)
-        if not found and inside[i]:
+        opts: list[tuple[int | None, ...]] = list(found)
+        if complete and not found:
             # No split satisfies the sums inside the run: the digits are defective or a blank cell
-            # is missing from them. Which, the text cannot say: the cells stay null.
+            # is missing from them. A blank is tried in each position (its cell unknown); the
+            # equations across runs decide between the positions, or the cells stay null.
             raw, _ = splits(run.digits, len(run.refs), [], run.refs)
-            sol.broken += inside[i]
-            sol.candidates[i] = [_with_fraction(s, run.fraction) for s in raw]
+            if inside[i]:
+                sol.broken += inside[i]
+            holes, complete = blank_splits(run.digits, len(run.refs), inside[i], run.refs)
+            opts = holes if complete else []
+            holed.add(i)
+            sol.candidates[i] = [_with_fraction(s, run.fraction) for s in raw] or holes[:MAX_SPLITS]
         sol.capped |= not complete
-        options.append(found if complete else [])
+        options.append(opts if complete else [])
         if not complete:
             sol.candidates[i] = found
-    # Runs without their complete splits take no part in the search, nor do equations over them.
-    active = {ref for i, run in enumerate(runs) if options[i] for ref in run.refs}
-    unchecked = {c for e in across if not all(c in active for c in e.cells) for c in e.cells}
-    across = [e for e in across if all(c in active for c in e.cells)]
+    all_across = across
+    doubtful, across = _unchecked(runs, options, all_across)
     joint = _search(runs, options, across)
-    doubtful: set[str] = set()
+    if joint is None and holed:
+        # Too many ways to place the blanks: the runs with blanks take no part in the search.
+        options = [[] if i in holed else o for i, o in enumerate(options)]
+        doubtful, across = _unchecked(runs, options, all_across)
+        joint = _search(runs, options, across)
     if joint is None:
         sol.capped = True
     if joint is not None and across and any(not joint[i] for i in range(len(runs)) if options[i]):
-        # No split of the published digits satisfies every equation: find the rules that cannot
-        # hold (the fewest dropped that leaves a solution) and solve under the others.
+        # No split of the published digits satisfies every equation: find the equations that
+        # cannot hold (one equation, else one rule's, else all) and solve under the others.
         joint = None
         rules = list(dict.fromkeys(e.rule_id for e in across))
-        for drop in [[r] for r in rules] + [rules]:
-            kept = [e for e in across if e.rule_id not in drop]
+        trials = [[e] for e in across] + [[e for e in across if e.rule_id == r] for r in rules] + [across]
+        for drop in trials:
+            kept = [e for e in across if e not in drop]
             trial = _search(runs, options, kept)
             if trial is not None and all(trial[i] for i in range(len(runs)) if options[i]):
-                sol.broken += [e for e in across if e.rule_id in drop and _fixed_breaks(e, runs, options)] or [
-                    e for e in across if e.rule_id in drop
-                ][:1]
-                doubtful |= {c for e in across if e.rule_id in drop for c in e.cells}
+                sol.broken += [e for e in drop if _fixed_breaks(e, runs, options)] or drop[:1]
+                doubtful |= {c for e in drop for c in e.cells}
                 joint = trial
                 break
-    # A run that takes part in a sum that cannot hold is not trusted: a blank cell missing from the
-    # digits shifts them, and the sums are the only check of a split.
-    doubtful |= {c for e in sol.broken for c in e.cells}
-    if sol.broken:
-        # Digits are missing or wrong somewhere in this table: a split that only its own row's sum
-        # confirms is not enough where a sum across rows could not be checked.
-        doubtful |= unchecked
+    if joint is None:
+        doubtful |= {c for e in all_across for c in e.cells}  # nothing across the runs was checked
+    else:
+        # An equation with a blank cell in some solution checks nothing of its other cells.
+        for e in across:
+            if any(split[runs[where[c]].refs.index(c)] is None for c in e.cells for split in joint[where[c]]):
+                doubtful |= set(e.cells)
     for i, run in enumerate(runs):
-        own = options[i] if not doubtful & set(run.refs) else []
-        chosen = sorted(joint[i]) if joint is not None and own else own
+        chosen = sorted(joint[i], key=_order) if joint is not None and options[i] else options[i]
         for k, ref in enumerate(run.refs):
             seen = {s[k] for s in chosen}
-            if len(seen) == 1 and chosen:
-                value = _with_fraction(chosen[0], run.fraction)[k]
-                sol.values[ref] = value
+            value = next(iter(seen)) if len(seen) == 1 else None
+            if value is not None and ref not in doubtful and i not in holed:
+                sol.values[ref] = _with_fraction(chosen[0], run.fraction)[k]  # type: ignore[arg-type]
                 if len(run.digits) != len(run.refs):
                     sol.decoded.add(ref)
             else:
                 sol.values[ref] = None
         if len(chosen) > 1 or (not chosen and options[i]):
             chosen = chosen or options[i]
-            sol.candidates[i] = [_with_fraction(s, run.fraction) for s in chosen]
+            sol.candidates[i] = [_with_fraction(s, run.fraction) for s in chosen]  # type: ignore[arg-type]
     return sol
 
 
-def _fixed_breaks(eq: Equation, runs: list[Run], options: list[list[tuple[int, ...]]]) -> bool:
+def _unchecked(
+    runs: list[Run], options: list[list[tuple[int | None, ...]]], across: list[Equation]
+) -> tuple[set[str], list[Equation]]:
+    """The cells of the equations over runs that take no part in the search (those equations check
+    nothing), and the equations that can be checked."""
+    active = {ref for i, run in enumerate(runs) if options[i] for ref in run.refs}
+    doubtful = {c for e in across if not all(c in active for c in e.cells) for c in e.cells}
+    return doubtful, [e for e in across if all(c in active for c in e.cells)]
+
+
+def _order(split: tuple[int | None, ...]) -> tuple[int, ...]:
+    return tuple(-1 if v is None else v for v in split)
+
+
+def _fixed_breaks(eq: Equation, runs: list[Run], options: list[list[tuple[int | None, ...]]]) -> bool:
     """Whether ``eq`` fails on cells whose runs split one way only."""
-    values: dict[str, int] = {}
+    values: dict[str, int | None] = {}
     for run, opts in zip(runs, options, strict=True):
         if len(opts) == 1:
             values.update(zip(run.refs, opts[0], strict=True))
@@ -197,19 +251,83 @@ def _fixed_breaks(eq: Equation, runs: list[Run], options: list[list[tuple[int, .
 
 
 def _search(
-    runs: list[Run], options: list[list[tuple[int, ...]]], across: list[Equation]
-) -> list[set[tuple[int, ...]]] | None:
+    runs: list[Run], options: list[list[tuple[int | None, ...]]], across: list[Equation]
+) -> list[set[tuple[int | None, ...]]] | None:
+    """For each run, the splits that may take part in a solution of ``across``: the splits left
+    when each equation has removed those no choice of the other runs' splits can satisfy (repeated
+    until nothing changes), narrowed to the exact solutions when a bounded search over what is left
+    completes. A set is empty when no solution exists."""
+    live = _consistent(runs, options, across)
+    if any(options[i] and not live[i] for i in range(len(runs))):
+        return [set(x) for x in live]
+    exact = _backtrack(runs, live, across)
+    return exact if exact is not None else [set(x) for x in live]
+
+
+def _consistent(
+    runs: list[Run], options: list[list[tuple[int | None, ...]]], across: list[Equation]
+) -> list[list[tuple[int | None, ...]]]:
+    """Each run's splits that, for every equation, some choice of the other runs' splits satisfies
+    (a blank cell satisfies any; sums of the other runs' parts are kept as sets of numbers)."""
+    live = [list(o) for o in options]
+    at = {ref: (i, k) for i, run in enumerate(runs) for k, ref in enumerate(run.refs)}
+    changed = True
+    while changed:
+        changed = False
+        for eq in across:
+            sign = {c: 1 for c in eq.left} | {c: -1 for c in eq.right}
+            involved = sorted({at[c][0] for c in eq.cells})
+
+            def part(i: int, split: tuple[int | None, ...], sign: dict[str, int] = sign) -> int | None:
+                total = 0
+                for c, sg in sign.items():
+                    j, k = at[c]
+                    if j == i:
+                        if split[k] is None:
+                            return None
+                        total += sg * split[k]
+                return total
+
+            parts = {i: [part(i, sp) for sp in live[i]] for i in involved}
+            free = {i for i in involved if None in parts[i]}
+            if len(free) > 1:
+                continue  # another run's blank can always make up the difference
+            sums = [set[int]({0})]
+            for i in involved:
+                sums.append({a + b for a in sums[-1] for b in parts[i] if b is not None})
+            after = [set[int]({0})]
+            for i in reversed(involved):
+                after.append({a + b for a in after[-1] for b in parts[i] if b is not None})
+            after.reverse()
+            for n, i in enumerate(involved):
+                if free - {i}:
+                    continue
+                before, rest = sums[n], after[n + 1]
+                keep = [
+                    sp
+                    for sp, v in zip(live[i], parts[i], strict=True)
+                    if v is None or any(-v - a in rest for a in before)
+                ]
+                if len(keep) != len(live[i]):
+                    live[i] = keep
+                    changed = True
+    return live
+
+
+def _backtrack(
+    runs: list[Run], options: list[list[tuple[int | None, ...]]], across: list[Equation]
+) -> list[set[tuple[int | None, ...]]] | None:
     """For each run, the splits that take part in some solution of ``across``; None when the search
-    was cut short (a bound hit, or a run without its complete splits)."""
+    was cut short (a bound hit)."""
     order = sorted((i for i in range(len(runs)) if options[i]), key=lambda i: len(options[i]))
     position = {i: k for k, i in enumerate(order)}
     ready: dict[int, list[Equation]] = {}
     for eq in across:
         involved = {position[i] for i in order if set(runs[i].refs) & set(eq.cells)}
         ready.setdefault(max(involved), []).append(eq)
-    used: list[set[tuple[int, ...]]] = [set() for _ in runs]
-    values: dict[str, int] = {}
-    chosen: list[tuple[int, ...]] = [()] * len(runs)
+    used: list[set[tuple[int | None, ...]]] = [set() for _ in runs]
+    values: dict[str, int | None] = {}
+    chosen: list[tuple[int | None, ...]] = [()] * len(runs)
     steps = 0
     capped = False
 

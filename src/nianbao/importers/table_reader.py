@@ -9,6 +9,15 @@ near misses and known aliases (规范性文件) match too and are reported as de
 whose records are column groups, is read from its value lines in order, guided by the context
 that names a group.
 
+A PDF converter separates some row labels from their numbers: the label lines stand in paragraphs,
+the numbers in a row of their own (or one table row as a paragraph, "行政许可 97"). A row of values
+without a label is read by position: the rows the labelled rows leave out between two of them, in
+the format's order, when there are exactly as many unlabelled rows there; and only when the
+format's sums over those cells hold (else they stay null). A row of more value cells than fields
+whose extra cells are trailing blanks (a converter's phantom column) loses those blanks. Values
+go to the fields in the format's column order; when the header does not name the format's
+columns ("数据1…数据6", or too few of them), the import notes that columns were read by position.
+
 Values: "22（其中修订16件）" reads 22 and notes the annotation; a blank, "-" or "/" is a blank
 cell (null, never 0). Digits run together ("713000074" for seven cells) are split only when the
 format's row-sum rule leaves exactly one split; otherwise the cells stay null and the candidate
@@ -43,6 +52,7 @@ NUMBER = re.compile(
 )
 MONEY = ("万元", "元")  # units an amount field converts from (its own unit is not a note)
 MAX_CANDIDATES = 50
+PLACEHOLDER = re.compile(r"^数据\s*\d+$")  # a lost column header, as converters write it
 MAX_STEPS = 200_000
 
 
@@ -172,9 +182,17 @@ class Line:
     context: bool = False  # a heading or paragraph between tables
 
 
+LABELLED_NUMBER = re.compile(r"^(?P<label>\D.*?\D)\s+(?P<number>\d[\d,.]*)$")
+
+
 def lines_of(blocks: list[SourceBlock]) -> Iterator[Line]:
     for block in blocks:
         if block.kind != "table":
+            m = LABELLED_NUMBER.match(block.text.strip()) if block.kind == "para" else None
+            if m and read_value(m.group("number")).kind == "number":
+                # A table row a converter left as a line of text: "行政许可 97".
+                yield Line([Cell(m.group("label").strip())], [Cell(m.group("number"))])
+                continue
             yield Line([Cell(block.text)], [], context=True)
             continue
         for row in block.rows:
@@ -194,6 +212,11 @@ class TableReader:
         self.field_aliases: dict[str, list[str]] = t_aliases.get("fields", {})
         self.result = TableRead()
         self.vocabulary = list(self._vocabulary())
+        self.column_keys = {f.key for r in self.table.records for f in r.fields} | {
+            node.key for node in self._column_nodes() if node.key
+        }
+        self.columns_named: set[str] = set()  # the format's columns a header cell named
+        self.placeholders = False  # a header cell a converter put for a lost one ("数据1")
 
     # labels of the table that may appear in headers or as context, with their aliases
     def _vocabulary(self) -> Iterator[tuple[str | None, str, list[str]]]:
@@ -226,6 +249,13 @@ class TableReader:
         for col in t.columns:
             yield from walk(col)
 
+    def _column_nodes(self) -> Iterator:
+        stack = list(self.table.columns)
+        while stack:
+            node = stack.pop()
+            yield node
+            stack += node.children
+
     def _label_match(self, text: str) -> tuple[str | None, str | None, Match]:
         best: tuple[str | None, str | None, Match] = (None, None, Match(0.0, "wording"))
         for key, label, aliases in self.vocabulary:
@@ -238,6 +268,8 @@ class TableReader:
         """Header cells and context lines: report those close to, but not exactly, a format label."""
         matches = [(c.text, *self._label_match(c.text)) for c in cells if not c.above]
         any_known = any(m.score >= LABEL_MIN for *_, m in matches)
+        self.placeholders |= any(PLACEHOLDER.match(c.text.strip()) for c in cells)
+        self.columns_named |= {key for _, key, _, m in matches if m.score >= LABEL_MIN and key in self.column_keys}
         for text, key, label, m in matches:
             if m.score >= LABEL_MIN and m.kind is not None:
                 self.result.deviate(LabelDeviation(self.table.key, self.table.name, text, label, m.kind, key))
@@ -263,6 +295,8 @@ class TableReader:
         """Put the value cells of one line into ``slots`` (a record's fields, or several records')."""
         t, res = self.table, self.result
         values = [read_value(c.text) for c in cells]
+        while len(values) > len(slots) and values[-1].kind == "blank" and not values[-1].text.strip():
+            values.pop()  # a converter's phantom column
         if len(values) == len(slots):
             for (record, f), v in zip(slots, values, strict=True):
                 ref = t.cell_ref(record, f.key)
@@ -325,6 +359,14 @@ class TableReader:
             self._read_by_columns(blocks)
         else:
             self._read_by_rows(blocks)
+            first = self.table.records[0].fields
+            named = self.columns_named & {f.key for f in first}
+            read_any = any(v is not None for v in self.result.values.values())
+            if (self.placeholders or len(named) * 2 < len(first)) and read_any:
+                self.result.notes.append(
+                    f"{self.table.name}：原文表头没有写出格式的列标题（如写作“数据1”），各列按位置读取"
+                    f"（第 1 个数为“{first[0].label}”，最后一个为“{first[-1].label}”）"
+                )
         self._mark_missing()
         return self.result
 
@@ -349,12 +391,17 @@ class TableReader:
         t, res = self.table, self.result
         done: set[str] = set()
         last = -1
+        # In document order: the index of a labelled row's record, or an unlabelled value line.
+        order: list[int | Line] = []
         for line in lines_of(blocks):
             if line.context:
                 self._check_labels(line.labels, context=True)
                 continue
             has_number = any(read_value(c.text).kind == "number" for c in line.values)
             record, m, found = self._record_for(line.labels, last) if line.labels else (None, None, "")
+            if not line.labels and has_number:
+                order.append(line)
+                continue
             if record is None or not line.values or (not has_number and len(line.values) != len(record.fields)):
                 if has_number:
                     shown = " ".join(c.text for c in (*line.labels, *line.values))
@@ -367,9 +414,70 @@ class TableReader:
                 continue
             done.add(record.key)
             last = t.records.index(record)
+            order.append(last)
             if m is not None and m.kind is not None:
                 res.deviate(LabelDeviation(t.key, t.name, found, record.labels[-1], m.kind, record.key))
             self.fill([(record, f) for f in record.fields], line.values, f"「{record.label}」行")
+        self._read_by_position(order, done)
+
+    def _read_by_position(self, order: list[int | Line], done: set[str]) -> None:
+        """Unlabelled value lines: each run of them between two labelled rows takes the records left
+        out between those rows, in the format's order, when the counts agree and the sums hold."""
+        t, res = self.table, self.result
+        k = 0
+        while k < len(order):
+            if isinstance(order[k], int):
+                k += 1
+                continue
+            end = k
+            while end < len(order) and not isinstance(order[end], int):
+                end += 1
+            bare = [x for x in order[k:end] if isinstance(x, Line)]
+            before = next((x for x in reversed(order[:k]) if isinstance(x, int)), -1)
+            after = next((x for x in order[end:] if isinstance(x, int)), len(t.records))
+            left_out = [r for r in t.records[before + 1 : after] if r.key not in done] if before < after else []
+            k = end
+            if before < 0 or len(left_out) != len(bare):
+                for line in bare:
+                    shown = " ".join(c.text for c in line.values)
+                    res.notes.append(f"{t.name}：未能对应到格式中任何一行的数据行“{shown}”，未读取")
+                continue
+            start = len(res.cells)
+            for record, line in zip(left_out, bare, strict=True):
+                done.add(record.key)
+                self.fill([(record, f) for f in record.fields], line.values, f"「{record.label}」行")
+            refs = {t.cell_ref(r, f.key) for r in left_out for f in r.fields}
+            if self._sums_fail(refs):
+                for record in left_out:
+                    for f in record.fields:
+                        res.values[t.cell_ref(record, f.key)] = None
+                        res.cells.append(
+                            self._issue(record, f, "ambiguous", detail="按位置对应的数字不满足合计关系，未采用")
+                        )
+                continue
+            self.result.cells[start:] = [c for c in res.cells[start:] if c.ref not in refs or c.status != "blank"]
+            for record in left_out:
+                for f in record.fields:
+                    ref = t.cell_ref(record, f.key)
+                    value = res.values.get(ref)
+                    res.cells.append(
+                        self._issue(
+                            record,
+                            f,
+                            "positional" if value is not None else "blank",
+                            detail="原文行标签与数字分离，按行的位置读取",
+                            value=value,
+                        )
+                    )
+
+    def _sums_fail(self, refs: set[str]) -> bool:
+        """Whether a sum of the format over ``refs`` (every cell of it read) fails."""
+        values = self.result.values
+        for eq in equations(self.fmt, self.table):
+            if refs & set(eq.cells) and all(values.get(c) is not None for c in eq.cells):
+                if not eq.holds(values):  # type: ignore[arg-type]
+                    return True
+        return False
 
     def _read_by_columns(self, blocks: list[SourceBlock]) -> None:
         t = self.table
