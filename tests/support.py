@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -39,3 +40,12 @@ def make_project(dest: Path) -> Path:
 def nianbao(*args: str, cwd: Path, check: bool = False) -> subprocess.CompletedProcess[str]:
     """Run this venv's ``nianbao`` command in ``cwd``."""
     return subprocess.run([NIANBAO, *args], cwd=cwd, capture_output=True, text=True, check=check, timeout=600)
+
+
+def blanks_as_zero(tables: Any) -> Any:
+    """A params ``tables`` mapping with every blank cell (None) made 0: a complete agency-year."""
+    if isinstance(tables, dict):
+        return {k: blanks_as_zero(v) for k, v in tables.items()}
+    if isinstance(tables, list):
+        return [0 if v is None else v for v in tables]
+    return 0 if tables is None else tables

@@ -13,17 +13,9 @@ import pytest
 
 from nianbao.params import from_mapping, load_params
 from nianbao.validation.validator import validate_batch
-from support import EXPECTATIONS, SEED_PARAMS, V2019_ID, V2019_PARAMS
+from support import EXPECTATIONS, SEED_PARAMS, V2019_ID, V2019_PARAMS, blanks_as_zero
 
 CARRY_2020 = [72, 3, 0, 0, 0, 1, 76]
-
-
-def _filled(tables: Any) -> Any:
-    if isinstance(tables, dict):
-        return {k: _filled(v) for k, v in tables.items()}
-    if isinstance(tables, list):
-        return [0 if v is None else v for v in tables]
-    return 0 if tables is None else tables
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +23,7 @@ def y2020() -> dict[str, Any]:
     """A 2020 report in the 2019 format: the Shanghai 2019 fixture as 2020, its blanks 0, a known carry-over."""
     d = copy.deepcopy(load_params(V2019_PARAMS).to_params())
     d.update(year=2020, issued="2021年1月29日", format="2019")
-    d["tables"] = _filled(d["tables"])
+    d["tables"] = blanks_as_zero(d["tables"])
     t3 = d["tables"]["t3"]
     # Keep the balance (new + carried_in = outcome.total + carried_over): move the difference into new.
     delta = [a - b for a, b in zip(CARRY_2020, t3["carried_over"], strict=True)]

@@ -15,7 +15,7 @@ from nianbao.model import AgencyYear
 from nianbao.params import from_mapping, load_params
 from nianbao.validation import suites
 from nianbao.validation.validator import validate_batch, validate_one
-from support import EXAMPLES, EXPECTATIONS, ROOT, V2019_PARAMS
+from support import EXAMPLES, EXPECTATIONS, ROOT, V2019_PARAMS, blanks_as_zero
 
 runner = CliRunner()
 V2019 = get_format("2019")
@@ -29,15 +29,7 @@ def data() -> dict[str, Any]:
 def _zeros(data: dict[str, Any]) -> dict[str, Any]:
     """The fixture with every blank cell 0 (a complete, consistent 2019 agency-year)."""
     d = copy.deepcopy(data)
-
-    def fill(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {k: fill(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [0 if v is None else v for v in node]
-        return 0 if node is None else node
-
-    d["tables"] = fill(d["tables"])
+    d["tables"] = blanks_as_zero(d["tables"])
     return d
 
 
