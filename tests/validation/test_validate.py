@@ -250,7 +250,7 @@ def test_t3_rowsum(batch):
     }
     f = next(f for f in batch["rowsum"] if f.cells[0] == "t3.outcome.disclosed.total")
     assert (f.severity, f.left, f.right, f.difference) == ("error", 1, 2, -1)
-    assert f.cells == tuple(f"t3.outcome.disclosed.{k}" for k in ("total", *suites.field_keys(FMT.tables["t3"])[:-1]))
+    assert f.cells == tuple(f"t3.outcome.disclosed.{k}" for k in ("total", *FMT.tables["t3"].field_keys()[:-1]))
     assert "（一）予以公开" in f.message and "自然人" in f.message
 
 

@@ -200,11 +200,6 @@ def derived(rule: Rule | str, role: str) -> str:
     return f"{rule_id}:{role}"
 
 
-def field_keys(table: Table) -> list[str]:
-    """Field keys of a table, in template order (first appearance)."""
-    return table.field_keys()
-
-
 def expectation(rule: Rule, kind: str, kwargs: dict[str, Any], check: str | None = None) -> dict[str, Any]:
     """One expectation of ``rule`` in GX 1.x's suite JSON."""
     meta: dict[str, Any] = {"rule_id": rule.id}
@@ -246,7 +241,7 @@ def field_instances(fmt: Format, rule: Rule, records: Sequence[str], prev_record
     """One instance per field of the rule's table, over the cells of ``records`` in that field."""
     table = table_of(fmt, rule)
     out = []
-    for fk in field_keys(table):
+    for fk in table.field_keys():
         cells = tuple(table.cell_ref(r, fk) for r in records)
         labels = {table.cell_ref(r, fk): table.record(r).label for r in records}
         prev: tuple[str, ...] = ()

@@ -32,7 +32,6 @@ from nianbao.rules.registry import (
     Sum,
     derived,
     field_instances,
-    field_keys,
     pair,
     record_where,
     register,
@@ -118,7 +117,7 @@ class ColumnSum(RuleKind):
     def sums(self, table: Table, rule: Rule) -> list[Sum]:
         total, parts = rule.options["total"], self.parts(table, rule)
         return [
-            Sum(fk, table.cell_ref(total, fk), tuple(table.cell_ref(p, fk) for p in parts)) for fk in field_keys(table)
+            Sum(fk, table.cell_ref(total, fk), tuple(table.cell_ref(p, fk) for p in parts)) for fk in table.field_keys()
         ]
 
     def expectations(self, rule: Rule) -> list[dict[str, Any]]:
@@ -157,7 +156,7 @@ class ColumnBalance(RuleKind):
                 tuple(table.cell_ref(r, fk) for r in o["left"]),
                 tuple(table.cell_ref(r, fk) for r in o["right"]),
             )
-            for fk in field_keys(table)
+            for fk in table.field_keys()
         ]
 
     def expectations(self, rule: Rule) -> list[dict[str, Any]]:

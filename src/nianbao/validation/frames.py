@@ -16,7 +16,7 @@ import pandas as pd
 
 from nianbao.format import Format, Table, cell_kind
 from nianbao.model import AgencyYear
-from nianbao.rules import CELLS, field_keys, kind_of
+from nianbao.rules import CELLS, kind_of
 from nianbao.validation.suites import frame_of, gx_rules
 
 AgencyYearKey = tuple[str, int]
@@ -68,7 +68,7 @@ def cells_frame(fmt: Format, items: Sequence[AgencyYear]) -> pd.DataFrame:
 
 def records_frame(table: Table, items: Sequence[AgencyYear]) -> pd.DataFrame:
     """One row per record of ``table`` per agency-year, one column per field (<NA> where a record has no such field)."""
-    fkeys = field_keys(table)
+    fkeys = table.field_keys()
     kinds = {f.key: f.kind for _, f in table.cells()}
     records = table.records
     data = _keys(items, len(records))
@@ -83,7 +83,7 @@ def records_frame(table: Table, items: Sequence[AgencyYear]) -> pd.DataFrame:
 
 def fields_frame(table: Table, items: Sequence[AgencyYear]) -> pd.DataFrame:
     """The table transposed: one row per field per agency-year, one column per record."""
-    fkeys = field_keys(table)
+    fkeys = table.field_keys()
     data = _keys(items, len(fkeys))
     data["key"] = [fk for _ in items for fk in fkeys]
     frame = pd.DataFrame(data)

@@ -28,13 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.format import Format, Rule
-from nianbao.rules import CELLS, KEY_COLUMNS, field_keys, kind_of
+from nianbao.rules import CELLS, KEY_COLUMNS, kind_of
 
 __all__ = [
     "CELLS",
     "KEY_COLUMNS",
     "dumps",
-    "field_keys",
     "frame_of",
     "generate",
     "gx_rules",
