@@ -2,18 +2,25 @@
 
 Each ``show_*`` function displays one part of the report as HTML. The nbconvert template publishes
 exactly these outputs (no code, no prompts), in notebook order.
+
+Inside JupyterLab the parts keep the template's look through ``show_style`` (one scoped stylesheet,
+``templates/lab/lab.css``, displayed by the notebook's first cell: no server extension needed), and a
+params file that cannot be used stops the notebook with its Chinese message, not a traceback
+(``ReportStopped``): the cell still fails, so *Run All* stops there and papermill records the failure.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from IPython.display import HTML, display
 
+from nianbao.errors import NianbaoError
 from nianbao.model import AgencyYear
 from nianbao.params import from_mapping, load_params
 from nianbao.report import render, tables
@@ -21,6 +28,17 @@ from nianbao.report.meta import META_KEY
 from nianbao.validation.findings import Finding
 
 # The metadata key a displayed part carries; the exporter reads the report's title and language from it.
+
+
+class ReportStopped(Exception):
+    """The report cannot be made (a params file with problems, a missing file): the notebook stops.
+
+    IPython shows an exception that has ``_render_traceback_`` as the lines it returns instead of a
+    traceback, so the analyst reads only the Chinese message naming the file, table, row and column.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return ["\x1b[1;31m报告无法生成：\x1b[0m", *str(self).splitlines()]
 
 
 def resolve(path: str | Path) -> Path:
@@ -39,12 +57,26 @@ def load(params_file: str | Path, injected: Mapping[str, Any] | None = None) -> 
 
     When papermill injected the params file's fields themselves (``papermill … -f params.yaml``),
     they are used; otherwise ``params_file`` is read.
+    A params file that cannot be used raises ``ReportStopped`` with the Chinese message.
     """
     injected = injected or {}
     fields = {k: injected[k] for k in AgencyYear.model_fields if k in injected and injected[k] is not None}
-    if "agency" in fields:
-        return from_mapping(fields, source="papermill -f parameters")
-    return load_params(resolve(params_file))
+    try:
+        if "agency" in fields:
+            return from_mapping(fields, source="papermill -f parameters")
+        return load_params(resolve(params_file))
+    except NianbaoError as err:
+        raise ReportStopped(str(err)) from None
+
+
+def lab_css() -> str:
+    """The stylesheet that gives the report's parts the template's look inside JupyterLab."""
+    return (resources.files("nianbao") / "templates" / "lab" / "lab.css").read_text(encoding="utf-8")
+
+
+def show_style() -> None:
+    """Display the JupyterLab stylesheet (an output of an ``analyst-only`` cell: never published)."""
+    display(HTML(f"<style>\n{lab_css()}</style>"))
 
 
 def build_tables(params: AgencyYear) -> dict[str, pd.DataFrame]:
