@@ -8,11 +8,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.nianbao-installed
 
-.PHONY: report test setup setup-test system-report system-test lint clean help
+.PHONY: report test lab setup setup-test system-report system-test lint clean help
 
 help:
 	@echo "make report  - build every agency-year in params/ into build/"
 	@echo "make test    - run the test suite"
+	@echo "make lab     - JupyterLab on the project (the report notebook, kernel \"Python 3 (nianbao)\")"
 	@echo "make lint    - ruff"
 
 $(BIN)/python:
@@ -43,6 +44,16 @@ report: setup
 
 test: setup-test
 	$(BIN)/python -m pytest
+
+# JupyterLab on the project, as root too (a container, a fresh server). It listens on 127.0.0.1 only and
+# prints its URL with a random token; LAB_IP=0.0.0.0 / LAB_PORT / LAB_TOKEN override (LAB_TOKEN= empty: none).
+LAB_IP   ?= 127.0.0.1
+LAB_PORT ?= 8888
+lab: setup
+	$(BIN)/jupyter lab --no-browser --ServerApp.ip=$(LAB_IP) --ServerApp.port=$(LAB_PORT) \
+	  --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) \
+	  $(if $(filter undefined,$(origin LAB_TOKEN)),,--IdentityProvider.token='$(LAB_TOKEN)') \
+	  notebooks/annual_report.ipynb
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -262,6 +262,12 @@ def _import_one(source: Path, agency_id: str | None, output: Path | None, force:
     project = project_or_none() or Project(Path.cwd())
     target = output or project.params_dir / params.agency.id / f"{params.year}.yaml"
     save(result, target, force=force)
+    if result.report.checks:  # written, but a sum fails or a total was typed over: say so, not ✓
+        console.print(
+            f"[yellow]![/] {source} → {target}（合计与勾稽关系不符 {len(result.report.checks)} 处，见上；"
+            f"导入报告：{report_path(target)}）"
+        )
+        return
     console.print(f"[green]✓[/] {source} → {target}（导入报告：{report_path(target)}）")
 
 

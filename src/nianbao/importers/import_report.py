@@ -107,6 +107,8 @@ class ImportReport:
     labels: list[LabelDeviation] = field(default_factory=list)
     headings: list[HeadingIssue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # sums the source breaks and totals typed over (a workbook's), each naming the rule and the cells
+    checks: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # what kept the import from producing params
 
     @property
@@ -127,6 +129,7 @@ class ImportReport:
             "labels": [d.to_dict() for d in self.labels],
             "cells": [c.to_dict() for c in self.cells],
             "notes": list(self.notes),
+            "checks": list(self.checks),
         }
 
     def to_json(self) -> str:
@@ -144,6 +147,7 @@ class ImportReport:
         for status in CELL_STATUS:
             cells = self.cells_with(status)
             sections.append((f"{CELL_STATUS[status]}（{len(cells)} 格）", _grouped(cells)))
+        sections.append(("合计与勾稽关系不符", list(self.checks)))
         sections.append(("说明", list(self.notes)))
         for title, items in sections:
             if items:
