@@ -42,7 +42,7 @@ class NianbaoGroup(TyperGroup):
 
 app = typer.Typer(
     cls=NianbaoGroup,
-    help="nianbao — reproducible, checked 政府信息公开工作年度报告.",
+    help="nianbao（年报）：可重现、经校验的政府信息公开工作年度报告。",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -65,24 +65,24 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本号（version）。")
     ] = False,
 ) -> None:
-    """Build Government Information Disclosure Annual Reports from params files."""
+    """由参数文件（params/<机关代码>/<年度>.yaml）生成政府信息公开工作年度报告：校验、执行、发布。"""
 
 
 @app.command()
 def run(
     params_files: Annotated[
-        list[Path], typer.Argument(help="params/<agency-id>/<year>.yaml files", metavar="PARAMS...")
+        list[Path], typer.Argument(help="参数文件 params/<机关代码>/<年度>.yaml", metavar="PARAMS...")
     ],
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="parallel workers (default: all cores)")] = 0,
-    strict: Annotated[bool, typer.Option("--strict", help="exit 1 when any error-severity finding exists")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="并行进程数（jobs；默认：全部 CPU 核）")] = 0,
+    strict: Annotated[bool, typer.Option("--strict", help="有“错误”级校验结果时以退出码 1 结束（strict）")] = False,
 ) -> None:
-    """Build these agency-years now, current or not: validate, execute, publish, refresh build/index.html.
+    """立即生成这些年度报告（不论是否已是最新）：校验、执行、发布，并更新 build/index.html。
 
-    The same pipeline as `nianbao build`, so what `run` built is current for the next build.
-    Exit codes: 0 all built; 2 some agency-year could not be built; 1 (with --strict) error findings exist.
+    与 `nianbao build` 同一流程，run 生成的报告在下次 build 时视为最新。
+    退出码：0 全部生成；2 有年度报告未能生成；1（加 --strict 时）有“错误”级校验结果。
     """
     import os
 
@@ -119,17 +119,17 @@ def _project_of(params_file: Path) -> Project:
 
 @app.command()
 def build(
-    paths: Annotated[list[Path] | None, typer.Argument(help="params folders or files (default: params/)")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="parallel workers (default: all cores)")] = 0,
-    force: Annotated[bool, typer.Option("--force", help="rebuild every report, current or not")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="exit 1 when any error-severity finding exists")] = False,
+    paths: Annotated[list[Path] | None, typer.Argument(help="参数文件夹或参数文件（默认：params/）")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="并行进程数（jobs；默认：全部 CPU 核）")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="全部重新生成，即使已是最新（force）")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="有“错误”级校验结果时以退出码 1 结束（strict）")] = False,
     scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786")
+        str | None, typer.Option("--scheduler", help="Dask 集群调度器地址（scheduler），例：tcp://HOST:8786")
     ] = None,
 ) -> None:
-    """Build every agency-year under PATHS into build/, skipping current reports, and write build/index.html.
+    """生成 PATHS 下每个年度报告到 build/（已是最新的跳过），并写出总览页 build/index.html。
 
-    Exit codes: 0 all built; 2 some agency-year could not be built; 1 (with --strict) error findings exist.
+    退出码：0 全部生成；2 有年度报告未能生成；1（加 --strict 时）有“错误”级校验结果。
     """
     import os
 
@@ -203,24 +203,24 @@ def import_(
     sources: Annotated[
         list[Path],
         typer.Argument(
-            help="published reports (.txt .html .md .docx) or filled-in .xlsx files, or folders of them",
+            help="已发布的报告（.txt .html .md .docx）、填好的工作簿（.xlsx），或存放它们的文件夹",
             metavar="SOURCE...",
         ),
     ],
     agency_id: Annotated[
         str | None,
-        typer.Option("--agency-id", help="agency id, one file only (default: from the agency's name in pinyin)"),
+        typer.Option("--agency-id", help="机关代码（agency id），仅限单个文件（默认：由机关名称的拼音生成）"),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="params file, one file only (default: params/<id>/<year>.yaml)"),
+        typer.Option("-o", "--output", help="写出的参数文件，仅限单个文件（默认：params/<机关代码>/<年度>.yaml）"),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="overwrite existing params files")] = False,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已有的参数文件")] = False,
 ) -> None:
-    """Turn each SOURCE into a params file and an import report (<year>.import.json beside it).
+    """把每个 SOURCE 转为参数文件，并在旁边写出导入报告（<年度>.import.json）。
 
-    Several files or a folder: one params file per report, a summary table, and exit 2 when any
-    report could not be imported (the others are written)."""
+    多个文件或文件夹：每份报告一个参数文件，最后列出汇总表；有报告未能导入时以退出码 2 结束
+    （其余照常写出）。工作簿中合计与勾稽关系不符之处逐条列出。"""
     from nianbao.importers import FORMS, import_source, report_path, save
     from nianbao.importers.bulk import import_many
     from nianbao.importers.bulk import sources as expand
@@ -306,9 +306,9 @@ def _findings(params: Any) -> list[Any]:
 
 @app.command()
 def lint(
-    source: Annotated[Path, typer.Argument(help="a published report (.txt .html .md .docx) or a filled-in .xlsx")],
+    source: Annotated[Path, typer.Argument(help="已发布的报告（.txt .html .md .docx）或填好的工作簿（.xlsx）")],
 ) -> None:
-    """Check SOURCE against the format: the import report plus the validation findings. Writes nothing."""
+    """按格式检查 SOURCE：导入报告加校验结果，不写任何文件。"""
     from nianbao.importers import import_source
 
     result = import_source(_existing(source), agency_id="lint")
@@ -318,22 +318,20 @@ def lint(
     findings = _findings(result.params)
     console.print(f"校验结果（{len(findings)}）：" if findings else "校验结果：全部通过")
     for f in findings:
-        console.print(f"  - [{f.severity}] {f.rule_id}：{f.message}", markup=False, soft_wrap=True)
+        console.print(f"  - {SEVERITY_WORD[f.severity]} {f.rule_id}：{f.message}", markup=False, soft_wrap=True)
     raise typer.Exit(1 if any(f.severity == "error" for f in findings) else 0)
 
 
 @app.command()
 def new(
-    agency_id: Annotated[str, typer.Argument(help="agency id, e.g. wltzq-hailiutu")],
-    year: Annotated[int, typer.Argument(help="report year, e.g. 2024")],
-    xlsx: Annotated[Path, typer.Option("--xlsx", help="the fill-in workbook to write")],
-    from_params: Annotated[
-        Path | None, typer.Option("--from", help="prefill from this params file (e.g. last year's)")
-    ] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="format version (default: the one for YEAR)")] = None,
-    force: Annotated[bool, typer.Option("--force", help="overwrite an existing workbook")] = False,
+    agency_id: Annotated[str, typer.Argument(help="机关代码（agency id），例：wltzq-hailiutu")],
+    year: Annotated[int, typer.Argument(help="报告年度，例：2024")],
+    xlsx: Annotated[Path, typer.Option("--xlsx", help="要写出的填报工作簿（.xlsx）")],
+    from_params: Annotated[Path | None, typer.Option("--from", help="用此参数文件预先填好（例如上一年度的）")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="格式版本：2021 或 2019（默认：按年度）")] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已有的工作簿")] = False,
 ) -> None:
-    """Write a fill-in workbook for AGENCY-ID's YEAR report; `nianbao import FILE.xlsx` reads it back."""
+    """为 AGENCY-ID 的 YEAR 年度报告写出填报工作簿；填好后用 `nianbao import 文件.xlsx` 导入。"""
     from nianbao.format import DEFAULT_FORMAT, format_for_year, get_format
     from nianbao.model import AGENCY_ID
     from nianbao.params import load_params
@@ -349,6 +347,7 @@ def new(
     console.print(f"[green]✓[/] {xlsx}")
 
 
+SEVERITY_WORD = {"error": "错误", "warning": "警告"}  # the words people read; JSON keeps error / warning
 SEVERITY_STYLE = {"error": "[bold red]错误[/]", "warning": "[yellow]警告[/]"}
 STATUS_TEXT = {"failed": "不符", "not_evaluated": "无法校验", "blank": "空白"}
 
@@ -356,13 +355,13 @@ STATUS_TEXT = {"failed": "不符", "not_evaluated": "无法校验", "blank": "�
 @app.command()
 def validate(
     params_files: Annotated[
-        list[Path], typer.Argument(help="params/<agency-id>/<year>.yaml files", metavar="PARAMS...")
+        list[Path], typer.Argument(help="参数文件 params/<机关代码>/<年度>.yaml", metavar="PARAMS...")
     ],
 ) -> None:
-    """Check agency-years against the format's rules (Great Expectations); print the findings.
+    """按格式的勾稽关系等规则校验年度报告（Great Expectations），列出校验结果。
 
-    Exit status: 0 when no error-severity finding, 1 when there is one, 2 when a params file is unusable.
-    All files are validated in one Great Expectations run, with their previous years when present.
+    退出码：0 没有“错误”级结果；1 有；2 有参数文件无法使用。
+    所有文件在一次 Great Expectations 运行中校验，有上一年度参数文件时一并核对跨年度规则。
     """
     from rich.table import Table
     from rich.text import Text
@@ -409,10 +408,10 @@ def validate(
 @app.command()
 def expectations(
     check: Annotated[
-        bool, typer.Option("--check", help="Only compare: exit 1 if expectations/ differs from the format's rules.")
+        bool, typer.Option("--check", help="只比较：expectations/ 与格式的规则不一致时以退出码 1 结束")
     ] = False,
 ) -> None:
-    """Generate the Great Expectations suites in expectations/ from the national format's rules."""
+    """由国家格式的规则重新生成 expectations/ 中的 Great Expectations 校验套件（开发者用）。"""
     from nianbao.format import available_formats, get_format
     from nianbao.project import find_project
     from nianbao.validation.suites import stale, write
