@@ -271,6 +271,16 @@ def _import_one(source: Path, agency_id: str | None, output: Path | None, force:
     console.print(f"[green]✓[/] {source} → {target}（导入报告：{report_path(target)}）")
 
 
+def _import_result(o: Any) -> str:
+    """The 结果 cell of one imported report: ✓, ! when sums fail or totals were typed over, ✗."""
+    if not o.ok:
+        return f"[red]✗[/] {escape(o.error or '')}"
+    checks = o.result.report.checks if o.result is not None else []
+    if checks:
+        return f"[yellow]![/] {escape(str(o.target))}（合计与勾稽关系不符 {len(checks)} 处）"
+    return f"[green]✓[/] {escape(str(o.target))}"
+
+
 def _print_import_summary(outcomes: list[Any], report_path: Any) -> None:
     from rich.table import Table
 
@@ -287,7 +297,7 @@ def _print_import_summary(outcomes: list[Any], report_path: Any) -> None:
             str(params.year) if params else "",
             str(o.read) if params else "",
             *(str(o.count(h)) if params else "" for h in COUNTS),
-            f"[green]✓[/] {escape(str(o.target))}" if o.ok else f"[red]✗[/] {escape(o.error or '')}",
+            _import_result(o),
         )
     console.print(table)
     failed = sum(not o.ok for o in outcomes)

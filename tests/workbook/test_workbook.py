@@ -315,3 +315,27 @@ def test_a_report_total_kept_as_written_is_not_called_typed_over(tmp_path):
     result = import_source(xlsx)
     said = "\n".join(result.report.checks)
     assert "T3-rowsum" in said and "改写" not in said
+
+
+def test_many_workbooks_summary_and_lint_say_it_in_chinese(tmp_path):
+    good, bad = tmp_path / "in" / "good.xlsx", tmp_path / "in" / "bad.xlsx"
+    good.parent.mkdir()
+    for agency, xlsx in (("a-good", good), ("a-bad", bad)):
+        runner.invoke(cli.app, ["new", agency, "2023", "--xlsx", str(xlsx), "--from", str(SEED_PARAMS)])
+    wb = load_workbook(bad)
+    _cell(wb[T3.name], "t3.carried_over.natural_person").value = 5
+    wb.save(bad)
+    linted = runner.invoke(cli.app, ["lint", str(bad)])
+    assert linted.exit_code == 1
+    assert "错误 T3-balance" in linted.output and "[error]" not in linted.output
+    assert "合计与勾稽关系不符" in linted.output
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        many = runner.invoke(cli.app, ["import", str(good.parent), "--force"])
+    finally:
+        os.chdir(cwd)
+    flat = re.sub(r"[\s│]", "", many.output)  # the table folds long cells over lines
+    assert many.output.count("✓") == 1 and "合计与勾稽关系不符2处" in flat, many.output
