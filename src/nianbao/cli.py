@@ -316,11 +316,12 @@ def _output_format(value: str) -> str:
 
 def _print_groups(findings: list[Any], fmt: Any) -> None:
     """The findings grouped as reviewers read them, wrapped without splitting a number."""
-    from nianbao.validation.console import group_lines, summary
+    from nianbao.validation.console import group_lines, summary, wrap
     from nianbao.validation.grouping import group_findings
 
     groups = group_findings(fmt, findings)
-    console.print(summary(findings, groups), markup=False)
+    for line in wrap(summary(findings, groups), console.width):
+        console.print(line, markup=False, soft_wrap=True)
     for style, line in group_lines(groups, console.width):
         console.print(line, style=style or None, markup=False, soft_wrap=True)
 

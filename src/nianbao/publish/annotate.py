@@ -18,8 +18,8 @@ from typing import Any
 
 from nianbao.report.meta import REVIEW_CELLS_KEY
 
-# A value cell as the table templates write it: data-cell first, the value as plain text.
-_CELL = re.compile(r'<td data-cell="(?P<ref>[^"]+)"(?P<attrs>[^>]*)>(?P<value>[^<]*)</td>')
+# A value cell as the table templates write it (attributes in any order), its value as plain text.
+_CELL = re.compile(r'<td(?P<attrs>[^>]*\sdata-cell="(?P<ref>[^"]+)"[^>]*)>(?P<value>[^<]*)</td>')
 _CLASS = re.compile(r' class="(?P<cls>[^"]*)"')
 
 
@@ -60,6 +60,6 @@ def annotate(page: str, marks: Mapping[str, Mapping[str, str]]) -> str:
         if note:
             lines = "<br>".join(html.escape(part) for part in note.split(" · "))
             link += f'<span class="cell-note">{lines}</span>'
-        return f'<td data-cell="{ref}"{attrs}>{link}</td>'
+        return f"<td{attrs}>{link}</td>"
 
     return _CELL.sub(mark, page)
