@@ -123,6 +123,16 @@ def test_layout_holds_at_390_and_1440_px_and_in_print(built):
         )
         cell, row_label, header, height = in_view
         assert 0 <= header < cell < height and 0 <= row_label < height, in_view
+        # on a phone the table scrolls sideways inside its box and its row labels leave the screen:
+        # the cell a link led to says which it is
+        phone = browser.new_page(viewport={"width": 390, "height": 800})
+        phone.goto((built / "wrong-total" / "review.html").as_uri())
+        phone.click("li[data-rule='T3-rowsum'] a[href='#cell-t3-new-total']")
+        phone.wait_for_timeout(200)
+        label = phone.evaluate("getComputedStyle(document.getElementById('cell-t3-new-total'), '::before').content")
+        assert "一、本年新收政府信息公开申请数量 / 总计" in label
+        assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
+        phone.close()
         pg.emulate_media(media="print")
         shown = pg.evaluate("getComputedStyle(document.querySelector('td .cell-note')).display")
         assert shown != "none"

@@ -5,7 +5,8 @@ The report's tables are the same in the public page and the reviewer's copy (one
 total of a failed sum, a part of it, a side of a balance, a blank cell —, a tooltip naming every
 finding about it, the item to link back to, and for a failed total the note "应为 26 · 差 +1").
 ``annotate`` writes those marks into the review page's ``<td data-cell=…>`` tags: a class, a
-``title`` tooltip, the value as a link back to its finding and the note as visible text (so it
+``title`` tooltip, its row and column labels (``data-label``, shown beside the cell when a finding's
+link leads to it), the value as a link back to its finding and the note as visible text (so it
 prints). The public page is never annotated.
 """
 
@@ -51,6 +52,8 @@ def annotate(page: str, marks: Mapping[str, Mapping[str, str]]) -> str:
         else:
             attrs += f' class="{cls}"'
         attrs += f' title="{html.escape(found.get("title", ""))}"'
+        if found.get("label"):
+            attrs += f' data-label="{html.escape(found["label"])}"'
         label = "空白" if not value.strip() else value
         link = (
             f'<a class="cell-link" href="#{html.escape(found.get("item", ""))}" '

@@ -105,10 +105,12 @@ _ROLE_CLASS = {"total": "cell-total", "part": "cell-part", "left": "cell-side", 
 
 def cell_marks(params: AgencyYear, items: Sequence[Finding]) -> dict[str, dict[str, str]]:
     """For every cell a finding points at: its class (the strongest role it plays), the tooltip (every
-    item about it), the item it links back to, and for the total of a failed sum the visible note
-    "应为 26 · 差 +1". Plain data: the notebook passes it to the review exporter as output metadata."""
+    item about it), the item it links back to, its row and column labels (shown beside the cell when
+    a link leads to it, so a phone that scrolled the table's labels away still says which cell it is)
+    and, for the total of a failed sum, the visible note "应为 26 · 差 +1". Plain data: the notebook
+    passes it to the review exporter as output metadata."""
     from nianbao.rules.wording import number
-    from nianbao.validation.grouping import group_findings
+    from nianbao.validation.grouping import cell_place, group_findings
 
     rank = list(CELL_CLASSES)
     out: dict[str, dict[str, str]] = {}
@@ -132,7 +134,8 @@ def cell_marks(params: AgencyYear, items: Sequence[Finding]) -> dict[str, dict[s
                     sign = "+" if diff > 0 else ""
                     note = f"应为 {number(expected)} · 差 {sign}{number(diff)}"
                     tip = f"{group.title}：实为 {number(actual)}，应为 {number(expected)}，差 {sign}{number(diff)}"
-                mark = out.setdefault(ref, {"class": cls, "title": "", "item": item.id, "note": ""})
+                label = cell_place(params.fmt, ref).label
+                mark = out.setdefault(ref, {"class": cls, "title": "", "item": item.id, "note": "", "label": label})
                 if rank.index(cls) < rank.index(mark["class"]):
                     mark["class"] = cls
                 mark["title"] = "\n".join(t for t in (mark["title"], f"{item.id.split('-')[-1]}. {tip}") if t)

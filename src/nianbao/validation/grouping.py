@@ -277,7 +277,8 @@ def _block_text(grid: Grid, rows: frozenset[int], cols: frozenset[int]) -> str:
 # --- grouping ----------------------------------------------------------------------------------------
 
 
-def _cell_place(fmt: Format, ref: str) -> Place:
+def cell_place(fmt: Format, ref: str) -> Place:
+    """A cell as a reviewer finds it: 表三「一、本年新收政府信息公开申请数量 / 总计」, linked to its <td>."""
     try:
         table, record, f = fmt.cell(ref)
     except (KeyError, ValueError):
@@ -296,7 +297,7 @@ def _section_place(fmt: Format, key: str) -> Place:
 
 def _places(fmt: Format, f: Finding) -> list[Place]:
     if f.cells:
-        return [_cell_place(fmt, f.cells[0])]
+        return [cell_place(fmt, f.cells[0])]
     if f.section:
         return [_section_place(fmt, f.section)]
     return []
@@ -340,9 +341,9 @@ def group_findings(fmt: Format, findings: Iterable[Finding]) -> list[Group]:
                 )
                 first = found[members[0]]
                 text = first.message if len(refs) == 1 else _block_text(grid, rows, cols)
-                places = [_cell_place(fmt, refs[0])]
+                places = [cell_place(fmt, refs[0])]
                 if len(refs) > 1:
-                    places.append(_cell_place(fmt, refs[-1]))
+                    places.append(cell_place(fmt, refs[-1]))
                 item = Item(
                     "",
                     first.severity,
