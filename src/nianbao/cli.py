@@ -314,13 +314,14 @@ def _output_format(value: str) -> str:
     return value
 
 
-def _print_groups(findings: list[Any], fmt: Any) -> None:
+def _print_groups(findings: list[Any], fmt: Any, errors_only: bool = False) -> None:
     """The findings grouped as reviewers read them, wrapped without splitting a number."""
     from nianbao.validation.console import group_lines, summary, wrap
     from nianbao.validation.grouping import group_findings
 
     groups = group_findings(fmt, findings)
-    for line in wrap(summary(findings, groups), console.width):
+    head = "校验结果：没有错误（只列错误，警告未列出）" if errors_only and not findings else summary(findings, groups)
+    for line in wrap(head, console.width):
         console.print(line, markup=False, soft_wrap=True)
     for style, line in group_lines(groups, console.width):
         console.print(line, style=style or None, markup=False, soft_wrap=True)
@@ -359,7 +360,7 @@ def lint(
     else:
         _print_report(result.report)
         if result.params is not None:
-            _print_groups(findings, result.params.fmt)
+            _print_groups(findings, result.params.fmt, errors_only)
     if result.params is None:
         raise typer.Exit(1)
     raise typer.Exit(1 if any(f.is_error for f in findings) else 0)
@@ -437,10 +438,11 @@ def validate(
             err_console.print("[yellow]上年度参数文件有误，跨年度规则未校验：[/]")
             err_console.print(str(fv.previous_error), markup=False, soft_wrap=True)
         if not findings:
-            console.print("[green]✓[/]", Text(f"{path}  {fv.params.display_title}：未发现问题"))
+            verdict = "没有错误" if errors_only else "未发现问题"
+            console.print("[green]✓[/]", Text(f"{path}  {fv.params.display_title}：{verdict}"))
             continue
         console.print(Text(f"{path}  {fv.params.display_title}", style="bold"))
-        _print_groups(findings, fv.params.fmt)
+        _print_groups(findings, fv.params.fmt, errors_only)
         console.print()
     if output_format == "json":
         _json_out({"files": docs})

@@ -496,3 +496,20 @@ def test_build_validates_across_years_and_writes_findings(batch_built):
     assert "X-carry" not in (batch_built / "2023" / SEED_ID / "report.html").read_text(encoding="utf-8")
     index = lhtml.fromstring((batch_built / "index.html").read_bytes())
     assert index.xpath('//a[contains(@href, "2023/wltzq-hailiutu/review.html")]')
+
+
+def test_cli_validate_errors_only_and_json(cli, tmp_path):
+    path = write_params(tmp_path, make("broken", review_parts))
+    res = cli.invoke(app, ["validate", "--errors-only", str(path), str(SEED)])
+    assert res.exit_code == 1, res.output
+    assert "错误 表四 · 总计应等于结果维持、结果纠正、其他结果、尚未审结之和" in res.output
+    assert "\n  警告 " not in res.output, "no warning group"
+    assert "没有错误" in res.output  # the seed has warnings only
+    res = cli.invoke(app, ["validate", "--format", "json", str(path)])
+    [doc] = json.loads(res.output)["files"]
+    assert doc["counts"]["error"] == 1 and len(doc["findings"]) == sum(
+        len(i["findings"]) for g in doc["groups"] for i in g["items"]
+    )
+    [failed] = [i for g in doc["groups"] for i in g["items"] if i["status"] == "failed" and i["rule_id"] == "T4-sum"]
+    [(total, numbers)] = failed["expected"].items()
+    assert total.endswith(".total") and failed["roles"][total] == "total" and numbers["difference"] != 0

@@ -4,7 +4,8 @@ Validation reports one finding per cell and per rule instance: a report that lef
 columns blank yields 125 blank-cell findings and 35 sums "not evaluated" because of them. A reviewer
 needs five lines, not 160. ``group_findings`` turns a list of findings into ``Group``s of ``Item``s:
 
-- groups by severity (errors first), status, table (in the format's order) and rule (in rule order);
+- groups by severity (errors first), then table (in the format's order; the narrative last), rule (in
+  the format's rule order) and status;
 - blank cells collapsed into rectangular blocks of the table's own grid, named by the template's
   header tree ("表三「法人或其他组织」5 列在全部 25 行均为空白"): whole columns, whole rows or a block
   of rows × columns, whichever cuts the blanks into fewer blocks;
@@ -311,8 +312,9 @@ def _rest(f: Finding) -> str | None:
 
 
 def group_findings(fmt: Format, findings: Iterable[Finding]) -> list[Group]:
-    """The groups of ``findings`` (of one agency-year in format ``fmt``): errors first, then by status,
-    table and rule; blank cells as blocks with the sums they block folded in; identical findings merged."""
+    """The groups of ``findings`` (of one agency-year in format ``fmt``): errors first, then by table,
+    rule and status; blank cells as blocks with the sums they block folded in; identical findings
+    merged. Items are numbered (``finding-1`` …) in that order."""
     found = list(findings)
     table_order = {key: n for n, key in enumerate(fmt.tables)}
     rule_order = {r.id: n for n, r in enumerate(fmt.rules)}
