@@ -408,7 +408,7 @@ def validate(
     """
     from rich.text import Text
 
-    from nianbao.validation.console import document
+    from nianbao.validation.console import document, wrap
     from nianbao.validation.grouping import group_findings
     from nianbao.validation.validator import validate_files
 
@@ -441,7 +441,8 @@ def validate(
             verdict = "没有错误" if errors_only else "未发现问题"
             console.print("[green]✓[/]", Text(f"{path}  {fv.params.display_title}：{verdict}"))
             continue
-        console.print(Text(f"{path}  {fv.params.display_title}", style="bold"))
+        for line in wrap(f"{path}  {fv.params.display_title}", console.width):
+            console.print(line, style="bold", markup=False, soft_wrap=True)
         _print_groups(findings, fv.params.fmt, errors_only)
         console.print()
     if output_format == "json":
