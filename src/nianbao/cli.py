@@ -194,8 +194,14 @@ def _print_summary(summary: Summary) -> None:
 
 
 def _print_report(report: Any) -> None:
+    """The import report's lines, wrapped at the terminal's width without splitting a number."""
+    from nianbao.validation.console import wrap
+
     for line in report.lines():
-        console.print(line, markup=False, soft_wrap=True)
+        indent = len(line) - len(line.lstrip(" "))
+        hang = indent + (2 if line.lstrip().startswith("- ") else 0)
+        for part in wrap(line.strip(), console.width, indent=indent, hang=hang):
+            console.print(part, markup=False, soft_wrap=True)
 
 
 @app.command(name="import")
@@ -314,22 +320,66 @@ def _findings(params: Any) -> list[Any]:
     return validate_one(params, previous=None)
 
 
+OutputFormat = Annotated[str, typer.Option("--format", help="输出格式：text（分组列出，供人阅读）或 json（供程序读取）")]
+ErrorsOnly = Annotated[bool, typer.Option("--errors-only", help="只列“错误”级结果，不列“警告”")]
+
+
+def _output_format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise InvalidArgument(f"--format 只能是 text 或 json，而不是 {value!r}")
+    return value
+
+
+def _print_groups(findings: list[Any], fmt: Any, errors_only: bool = False) -> None:
+    """The findings grouped as reviewers read them, wrapped without splitting a number."""
+    from nianbao.validation.console import group_lines, summary, wrap
+    from nianbao.validation.grouping import group_findings
+
+    groups = group_findings(fmt, findings)
+    head = "校验结果：没有错误（只列错误，警告未列出）" if errors_only and not findings else summary(findings, groups)
+    for line in wrap(head, console.width):
+        console.print(line, markup=False, soft_wrap=True)
+    for style, line in group_lines(groups, console.width):
+        console.print(line, style=style or None, markup=False, soft_wrap=True)
+
+
+def _json_out(doc: Any) -> None:
+    import json
+
+    print(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
 @app.command()
 def lint(
     source: Annotated[Path, typer.Argument(help="已发布的报告（.txt .html .md .docx）或填好的工作簿（.xlsx）")],
+    output_format: OutputFormat = "text",
+    errors_only: ErrorsOnly = False,
 ) -> None:
-    """按格式检查 SOURCE：导入报告加校验结果，不写任何文件。"""
-    from nianbao.importers import import_source
+    """按格式检查 SOURCE：导入报告加分组的校验结果，不写任何文件。
 
+    退出码：0 没有“错误”级结果；1 有（或 SOURCE 无法读取）。
+    """
+    from nianbao.importers import import_source
+    from nianbao.validation.console import document
+    from nianbao.validation.grouping import group_findings
+
+    _output_format(output_format)
     result = import_source(_existing(source), agency_id="lint")
-    _print_report(result.report)
+    findings = _findings(result.params) if result.params is not None else []
+    if errors_only:
+        findings = [f for f in findings if f.is_error]
+    if output_format == "json":
+        doc: dict[str, Any] = {"source": str(source), "import": result.report.to_dict()}
+        if result.params is not None:
+            doc.update(document(findings, group_findings(result.params.fmt, findings)))
+        _json_out(doc)
+    else:
+        _print_report(result.report)
+        if result.params is not None:
+            _print_groups(findings, result.params.fmt, errors_only)
     if result.params is None:
         raise typer.Exit(1)
-    findings = _findings(result.params)
-    console.print(f"校验结果（{len(findings)}）：" if findings else "校验结果：全部通过")
-    for f in findings:
-        console.print(f"  - {SEVERITY_WORD[f.severity]} {f.rule_id}：{f.message}", markup=False, soft_wrap=True)
-    raise typer.Exit(1 if any(f.severity == "error" for f in findings) else 0)
+    raise typer.Exit(1 if any(f.is_error for f in findings) else 0)
 
 
 @app.command()
@@ -357,61 +407,60 @@ def new(
     console.print(f"[green]✓[/] {xlsx}")
 
 
-SEVERITY_WORD = {"error": "错误", "warning": "警告"}  # the words people read; JSON keeps error / warning
-SEVERITY_STYLE = {"error": "[bold red]错误[/]", "warning": "[yellow]警告[/]"}
-STATUS_TEXT = {"failed": "不符", "not_evaluated": "无法校验", "blank": "空白"}
-
-
 @app.command()
 def validate(
     params_files: Annotated[
         list[Path], typer.Argument(help="参数文件 params/<机关代码>/<年度>.yaml", metavar="PARAMS...")
     ],
+    output_format: OutputFormat = "text",
+    errors_only: ErrorsOnly = False,
 ) -> None:
     """按格式的勾稽关系等规则校验年度报告（Great Expectations），列出校验结果。
 
     退出码：0 没有“错误”级结果；1 有；2 有参数文件无法使用。
     所有文件在一次 Great Expectations 运行中校验，有上一年度参数文件时一并核对跨年度规则。
     """
-    from rich.table import Table
     from rich.text import Text
 
+    from nianbao.validation.console import document, wrap
+    from nianbao.validation.grouping import group_findings
     from nianbao.validation.validator import validate_files
 
+    _output_format(output_format)
     results = validate_files(params_files)
     bad = errors = 0
+    docs: list[dict[str, Any]] = []
     for path, fv in results.items():
         if fv.error is not None:
             bad += 1
+            if output_format == "json":
+                docs.append({"path": str(path), "error": str(fv.error)})
+                continue
             err_console.print("[red]✗[/]", end=" ")
             err_console.print(str(fv.error), markup=False, soft_wrap=True)
             continue
         assert fv.params is not None and fv.findings is not None
+        findings = [f for f in fv.findings if f.is_error] if errors_only else fv.findings
+        errors += sum(f.is_error for f in findings)
+        if output_format == "json":
+            doc = {"path": str(path), "agency_id": fv.params.agency.id, "year": fv.params.year}
+            if fv.previous_error is not None:
+                doc["previous_error"] = str(fv.previous_error)
+            docs.append({**doc, **document(findings, group_findings(fv.params.fmt, findings))})
+            continue
         if fv.previous_error is not None:
             err_console.print("[yellow]上年度参数文件有误，跨年度规则未校验：[/]")
             err_console.print(str(fv.previous_error), markup=False, soft_wrap=True)
-        findings = fv.findings
-        n_err = sum(f.is_error for f in findings)
-        errors += n_err
-        head = Text(f"{path}  {fv.params.display_title}")
         if not findings:
-            console.print("[green]✓[/]", Text(f"{path}  {fv.params.display_title}：未发现问题"))
+            verdict = "没有错误" if errors_only else "未发现问题"
+            console.print("[green]✓[/]", Text(f"{path}  {fv.params.display_title}：{verdict}"))
             continue
-        table = Table(title=head, title_justify="left", show_lines=True, expand=True)
-        table.add_column("级别", no_wrap=True)
-        table.add_column("规则", no_wrap=True)
-        table.add_column("结果", no_wrap=True)
-        table.add_column("说明", overflow="fold", ratio=3)
-        table.add_column("位置", overflow="fold", ratio=1, min_width=14)
-        for f in findings:
-            cells = (f.cells[0] if f.cells else "") + (f"\n等{len(f.cells)}格" if len(f.cells) > 1 else "")
-            if not cells and f.section:
-                cells = fv.params.fmt.section(f.section).heading
-            table.add_row(
-                SEVERITY_STYLE[f.severity], Text(f.rule_id), STATUS_TEXT[f.status], Text(f.message), Text(cells)
-            )
-        console.print(table)
-        console.print(f"错误 {n_err} 项，警告 {len(findings) - n_err} 项\n")
+        for line in wrap(f"{path}  {fv.params.display_title}", console.width):
+            console.print(line, style="bold", markup=False, soft_wrap=True)
+        _print_groups(findings, fv.params.fmt, errors_only)
+        console.print()
+    if output_format == "json":
+        _json_out({"files": docs})
     raise typer.Exit(2 if bad else (1 if errors else 0))
 
 

@@ -374,21 +374,23 @@ def write_params(root: Path, item: AgencyYear) -> Path:
 def test_cli_validate_seed_warns_and_exits_0(cli):
     res = cli.invoke(app, ["validate", str(SEED)])
     assert res.exit_code == 0, res.output
-    assert "T4-sum" in res.output and "blank" in res.output and "警告" in res.output
+    # Grouped, in the template's words: the blank cell with the sum it blocks folded under it.
+    assert "单元格不应为空" in res.output and "因此无法校验：总计应等于结果维持" in res.output and "警告" in res.output
+    assert "T4-sum" not in res.output, "rule ids only in JSON"
 
 
 def test_cli_validate_error_exits_1(cli, tmp_path):
     path = write_params(tmp_path, make("broken", review_parts))
     res = cli.invoke(app, ["validate", str(path), str(SEED)])
     assert res.exit_code == 1, res.output
-    assert "T4-sum" in res.output and "错误" in res.output
+    assert "总计应等于结果维持、结果纠正、其他结果、尚未审结之和" in res.output and "错误" in res.output
 
 
 def test_cli_validate_carry_over_from_previous_file(cli, tmp_path):
     write_params(tmp_path, make("carry", year=2022))
     path = write_params(tmp_path, make("carry", carried_in_two))
     res = cli.invoke(app, ["validate", str(path)])
-    assert res.exit_code == 1 and "X-carry" in res.output
+    assert res.exit_code == 1 and "本年“上年结转”应等于上年“结转下年度继续办理”" in res.output
 
 
 def test_cli_validate_bad_params_exits_2(cli, tmp_path):
@@ -436,7 +438,7 @@ def test_review_html_highlights_and_links_the_blank_cell(built):
     assert td.get("id") == "cell-t4-suit_after_review-total"
     styles = "\n".join(s.text_content() for s in page.xpath("//style"))
     assert re.search(r"td\[data-cell='t4\.suit_after_review\.total'\][^{]*\{[^}]*background", styles)
-    links = page.xpath('//table[contains(@class, "findings")]//a/@href')
+    links = page.xpath('//section[contains(@class, "validation")]//a/@href')
     assert "#cell-t4-suit_after_review-total" in links and "#section-overview" in links
     text = page.text_content()
     assert "校验结果" in text and "复议后起诉" in text and "1、 总体情况" in text
@@ -463,7 +465,8 @@ def test_notebook_alone_runs_gx_in_the_kernel(tmp_path):
     nb = execute(ROOT / "notebooks" / "annual_report.ipynb", SEED)
     [cell] = [c for c in nb.cells if c.get("id") == "validation"]
     html = "".join(o["data"]["text/html"] for o in cell.outputs if "text/html" in o.get("data", {}))
-    assert 'data-rule="T4-sum"' in html and 'data-rule="blank"' in html
+    # The same grouping as review.html: the blank cell with the sum it blocks folded under it.
+    assert 'data-rule="blank"' in html and "因此无法校验：总计应等于结果维持" in html
     assert f"td[data-cell='{SEED_BLANK}']" in html
 
 
@@ -493,3 +496,20 @@ def test_build_validates_across_years_and_writes_findings(batch_built):
     assert "X-carry" not in (batch_built / "2023" / SEED_ID / "report.html").read_text(encoding="utf-8")
     index = lhtml.fromstring((batch_built / "index.html").read_bytes())
     assert index.xpath('//a[contains(@href, "2023/wltzq-hailiutu/review.html")]')
+
+
+def test_cli_validate_errors_only_and_json(cli, tmp_path):
+    path = write_params(tmp_path, make("broken", review_parts))
+    res = cli.invoke(app, ["validate", "--errors-only", str(path), str(SEED)])
+    assert res.exit_code == 1, res.output
+    assert "错误 表四 · 总计应等于结果维持、结果纠正、其他结果、尚未审结之和" in res.output
+    assert "\n  警告 " not in res.output, "no warning group"
+    assert "没有错误" in res.output  # the seed has warnings only
+    res = cli.invoke(app, ["validate", "--format", "json", str(path)])
+    [doc] = json.loads(res.output)["files"]
+    assert doc["counts"]["error"] == 1 and len(doc["findings"]) == sum(
+        len(i["findings"]) for g in doc["groups"] for i in g["items"]
+    )
+    [failed] = [i for g in doc["groups"] for i in g["items"] if i["status"] == "failed" and i["rule_id"] == "T4-sum"]
+    [(total, numbers)] = failed["expected"].items()
+    assert total.endswith(".total") and failed["roles"][total] == "total" and numbers["difference"] != 0

@@ -46,7 +46,11 @@ def findings_json(job: Job) -> bytes:
 
     agency = job.params.get("agency") or {}
     doc = document(
-        agency.get("id", ""), int(job.params["year"]), job.parameters["findings"], params_file=job.params_name
+        agency.get("id", ""),
+        int(job.params["year"]),
+        job.parameters["findings"],
+        format_version=job.params.get("format"),
+        params_file=job.params_name,
     )
     return dumps(doc)
 

@@ -62,7 +62,12 @@ class ReportHTMLExporter(HTMLExporter):
             "hidden_tags": sorted(hidden),
             "review": self.review,
         }
-        return super().from_notebook_node(nb, resources, **kw)
+        output, resources = super().from_notebook_node(nb, resources, **kw)
+        if self.review:  # the reviewer's copy points at the culprit cells (nianbao.publish.annotate)
+            from nianbao.publish.annotate import annotate, review_cells
+
+            output = annotate(output, review_cells(nb))
+        return output, resources
 
 
 class ReviewHTMLExporter(ReportHTMLExporter):

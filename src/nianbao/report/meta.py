@@ -1,8 +1,10 @@
-"""The key under which the report notebook's displayed parts carry the report's metadata (title,
-agency, issue date, language), for the exporters to read back.
+"""The keys under which the report notebook's displayed parts carry the report's metadata (title,
+agency, issue date, language) and, on the 校验结果 part, the marks of the cells findings point at
+(class, tooltip, the item to link back to, the expected value), for the exporters to read back.
 
 A module of its own so that exporting HTML does not import the kernel-side helper stack
 (pandas, IPython, the params model) that ``nianbao.report.notebook`` needs.
 """
 
 META_KEY = "nianbao"
+REVIEW_CELLS_KEY = "nianbao.review_cells"

@@ -24,7 +24,7 @@ from nianbao.errors import NianbaoError
 from nianbao.model import AgencyYear
 from nianbao.params import from_mapping, load_params
 from nianbao.report import render, tables
-from nianbao.report.meta import META_KEY
+from nianbao.report.meta import META_KEY, REVIEW_CELLS_KEY
 from nianbao.validation.findings import Finding
 
 # The metadata key a displayed part carries; the exporter reads the report's title and language from it.
@@ -84,8 +84,8 @@ def build_tables(params: AgencyYear) -> dict[str, pd.DataFrame]:
     return tables.frames(params.tables)
 
 
-def _show(html: str, part: str, params: AgencyYear) -> None:
-    meta = {
+def _show(html: str, part: str, params: AgencyYear, **extra: Any) -> None:
+    meta: dict[str, Any] = {
         META_KEY: {
             "part": part,
             "title": params.display_title,
@@ -96,7 +96,7 @@ def _show(html: str, part: str, params: AgencyYear) -> None:
             "lang": "zh-CN",
         }
     }
-    display(HTML(html), metadata=meta)
+    display(HTML(html), metadata={**meta, **extra})
 
 
 def show_front(params: AgencyYear) -> None:
@@ -147,4 +147,6 @@ def show_findings(
         found = validate_one(params, previous, suites_dir=suites_dir)
     else:
         found = coerce(findings)
-    _show(render.findings(params, found), "validation", params)
+    # The review exporter marks the cells of review.html from this (nianbao.publish.annotate).
+    marks = {REVIEW_CELLS_KEY: render.cell_marks(params, found)}
+    _show(render.findings(params, found), "validation", params, **marks)

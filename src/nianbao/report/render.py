@@ -54,7 +54,6 @@ def signature(params: AgencyYear) -> str:
 
 # A cell reference as it may appear inside a CSS attribute selector (the format's keys are ASCII).
 SAFE_REF = re.compile(r"^[A-Za-z0-9_.-]+$")
-MAX_LINKS = 4
 
 
 def _selectors(refs: list[str]) -> Markup:
@@ -63,51 +62,83 @@ def _selectors(refs: list[str]) -> Markup:
 
 
 def findings(params: AgencyYear, items: Sequence[Finding]) -> str:
-    """The 校验结果 part: the findings table with links to cells, and a <style> highlighting them."""
-    from nianbao.validation.findings import anchor, counts
+    """The 校验结果 part: the findings grouped for reviewers (``nianbao.validation.grouping``), each
+    item linked to its cells, and a <style> marking the cells: the total of a failed sum apart from
+    its parts, blank cells, warnings. Takes any list of findings (e.g. only the open ones)."""
+    from nianbao.validation.findings import counts
+    from nianbao.validation.grouping import group_findings
 
-    fmt = params.fmt
-
-    def label(ref: str) -> str:
-        try:
-            table, record, field = fmt.cell(ref)
-        except (KeyError, ValueError):
-            return ref
-        parts = [lab for lab in (record.labels[-1], field.label) if lab]
-        return f"表{table.number} " + " / ".join(parts)
-
-    def links(f: Finding) -> list[dict[str, str | None]]:
-        out: list[dict[str, str | None]] = [
-            {"anchor": anchor(ref), "ref": ref, "label": label(ref)} for ref in f.cells[:MAX_LINKS]
-        ]
-        if not out and f.section:
-            try:
-                heading = fmt.section(f.section).heading
-            except KeyError:
-                heading = f.section
-            out.append({"anchor": f"section-{f.section}", "ref": None, "label": heading})
-        return out
-
-    error_cells: list[str] = []
-    warning_cells: list[str] = []
-    blank_cells: list[str] = []
-    for f in items:
-        target = blank_cells if f.status == "blank" else (error_cells if f.is_error else warning_cells)
-        # A failed sum marks every cell it involves; a sum that could not be evaluated marks nothing
-        # beyond the blank cell itself (which its own blank finding marks).
-        if f.status == "not_evaluated":
-            continue
-        target += [ref for ref in f.cells if ref not in target]
+    items = list(items)
+    groups = group_findings(params.fmt, items)
+    marks = cell_marks(params, items)
+    by_class: dict[str, list[str]] = {}
+    for ref, mark in marks.items():
+        by_class.setdefault(mark["class"], []).append(ref)
     return (
         environment()
         .get_template("report/findings.html.j2")
         .render(
-            findings=list(items),
+            findings=items,
+            groups=groups,
+            n_items=sum(len(g.items) for g in groups),
             counts=counts(items),
-            links=links,
-            max_links=MAX_LINKS,
-            error_cells=error_cells,
-            warning_cells=[c for c in warning_cells if c not in error_cells],
-            blank_cells=[c for c in blank_cells if c not in error_cells],
+            by_class=by_class,
+            notes={ref: m["note"] for ref, m in marks.items() if m.get("note")},
+            roles={m["class"] for m in marks.values()},
+            legend=list(CELL_CLASSES.items()),
         )
     )
+
+
+# How a reviewer is shown what a cell plays in the findings, strongest first: the class its <td> gets
+# in review.html, and the legend's words.
+CELL_CLASSES = {
+    "cell-total": "合计不符的合计单元格（应为 … / 差 …）",
+    "cell-part": "参与该合计的单元格",
+    "cell-side": "不平衡的两边（第一项加第二项、第三项加第四项）",
+    "cell-error": "有误的单元格",
+    "cell-warning": "有警告的单元格",
+    "cell-blank": "空白单元格",
+}
+_ROLE_CLASS = {"total": "cell-total", "part": "cell-part", "left": "cell-side", "right": "cell-side"}
+
+
+def cell_marks(params: AgencyYear, items: Sequence[Finding]) -> dict[str, dict[str, str]]:
+    """For every cell a finding points at: its class (the strongest role it plays), the tooltip (every
+    item about it), the item it links back to, its row and column labels (shown beside the cell when
+    a link leads to it, so a phone that scrolled the table's labels away still says which cell it is)
+    and, for the total of a failed sum, the visible note "应为 26 · 差 +1". Plain data: the notebook
+    passes it to the review exporter as output metadata."""
+    from nianbao.rules.wording import number
+    from nianbao.validation.grouping import cell_place, group_findings
+
+    rank = list(CELL_CLASSES)
+    out: dict[str, dict[str, str]] = {}
+    for group in group_findings(params.fmt, list(items)):
+        for item in group.items:
+            if item.status == "not_evaluated":
+                continue  # a sum that could not be checked marks nothing beyond its blank cells
+            for ref in item.cells:
+                role = item.roles.get(ref)
+                if item.status == "blank":
+                    cls, tip = "cell-blank", f"空白：{item.text}"
+                elif role:
+                    cls = _ROLE_CLASS[role] if item.severity == "error" else "cell-warning"
+                    tip = f"{group.title}：参与该合计" if role == "part" else f"{group.title}：{item.text}"
+                else:
+                    cls = "cell-error" if item.severity == "error" else "cell-warning"
+                    tip = item.text
+                note = ""
+                if ref in item.expected:
+                    actual, expected, diff = item.expected[ref]
+                    sign = "+" if diff > 0 else ""
+                    note = f"应为 {number(expected)} · 差 {sign}{number(diff)}"
+                    tip = f"{group.title}：实为 {number(actual)}，应为 {number(expected)}，差 {sign}{number(diff)}"
+                label = cell_place(params.fmt, ref).label
+                mark = out.setdefault(ref, {"class": cls, "title": "", "item": item.id, "note": "", "label": label})
+                if rank.index(cls) < rank.index(mark["class"]):
+                    mark["class"] = cls
+                mark["title"] = "\n".join(t for t in (mark["title"], f"{item.id.split('-')[-1]}. {tip}") if t)
+                if note and not mark["note"]:
+                    mark["note"] = note
+    return out

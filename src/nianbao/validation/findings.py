@@ -60,6 +60,12 @@ class Finding:
     section: str | None = None  # a narrative section key, for findings about text or headings
     title: str = ""  # the rule's Chinese title, from the format
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Where the finding is, as the message opens with it (表三（…）「一、…」行); "" when unknown. Findings
+    # that say the same thing about different places are merged for reviewers by it.
+    where: str = ""
+    # What part each cell plays in a failed rule: "total" (the checked cell, whose value should be
+    # ``right``), "part" (a cell it adds up), "left"/"right" (the two sides of a balance).
+    roles: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -93,6 +99,8 @@ class Finding:
             "difference": _number_out(self.difference),
             "cells": list(self.cells),
             "extra": dict(self.extra),
+            "where": self.where,
+            "roles": dict(self.roles),
         }
 
     @classmethod
@@ -112,6 +120,8 @@ class Finding:
             section=data.get("section"),
             title=data.get("title", ""),
             extra=dict(data.get("extra") or {}),
+            where=data.get("where") or "",
+            roles=dict(data.get("roles") or {}),
         )
 
 
@@ -132,17 +142,30 @@ def counts(findings: Iterable[Finding]) -> dict[str, int]:
     return out
 
 
-def document(agency_id: str, year: int, findings: Iterable[Finding | Mapping[str, Any]], **meta: Any) -> dict[str, Any]:
-    """The content of ``findings.json``: who, how many of each severity, and every finding."""
+def document(
+    agency_id: str,
+    year: int,
+    findings: Iterable[Finding | Mapping[str, Any]],
+    *,
+    format_version: str | None = None,
+    **meta: Any,
+) -> dict[str, Any]:
+    """The content of ``findings.json``: who, how many of each severity, the findings grouped as
+    reviewers read them (``nianbao.validation.grouping``; each item lists the indices of its
+    findings) and every atomic finding. ``format_version``: the report's format (default: the year's)."""
     from nianbao import __version__
+    from nianbao.format import DEFAULT_FORMAT, format_for_year, get_format
+    from nianbao.validation.grouping import group_findings, groups_to_dict
 
     found = coerce(findings)
+    fmt = get_format(format_version or format_for_year(year) or DEFAULT_FORMAT)
     return {
         "agency_id": agency_id,
         "year": year,
         "nianbao": __version__,
         **meta,
         "counts": counts(found),
+        "groups": groups_to_dict(group_findings(fmt, found)),
         "findings": [f.to_dict() for f in found],
     }
 

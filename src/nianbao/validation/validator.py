@@ -20,7 +20,7 @@ from typing import Any
 
 from nianbao.format import Format, Rule
 from nianbao.rules import Instance, kind_of
-from nianbao.rules.wording import quoted
+from nianbao.rules.wording import cell_label, quoted
 from nianbao.validation import suites
 from nianbao.validation.findings import Finding
 from nianbao.validation.frames import AgencyYearKey, build_frames, key_of
@@ -210,7 +210,16 @@ def _findings_from_gx(
                     if failure.status == "blank":
                         blanks[key].add(ref)
                     table = ref.split(".", 1)[0]
-                    f = _finding(rule, failure.status, key, table, failure.message, cells=(ref,), left=failure.left)
+                    f = _finding(
+                        rule,
+                        failure.status,
+                        key,
+                        table,
+                        failure.message,
+                        cells=(ref,),
+                        left=failure.left,
+                        where=cell_label(fmt, ref),
+                    )
                     out[key].append((pos(rule, cell_order.get(ref, 0)), f))
                 else:
                     failed.add((rule.id, key, ref))
@@ -228,6 +237,8 @@ def _findings_from_gx(
                         right=right,
                         difference=left - right,
                         cells=inst.cells,
+                        where=inst.where,
+                        roles=_roles(inst),
                     )
                     out[key].append((pos(rule, n), f))
 
@@ -244,7 +255,9 @@ def _findings_from_gx(
                         continue  # no previous year: the cross-year rule does not apply
                     apart = _not_comparable(inst, prev)
                     if apart:
-                        f = _finding(rule, "not_evaluated", key, inst.table.key, apart, cells=inst.cells)
+                        f = _finding(
+                            rule, "not_evaluated", key, inst.table.key, apart, cells=inst.cells, where=inst.where
+                        )
                         out[key].append((pos(rule, n), f))
                         continue
                     missing += [c for c in inst.prev_cells if prev.tables.get(c) is None]
@@ -255,9 +268,19 @@ def _findings_from_gx(
                     (f"{item.year - 1}年度" if c in inst.prev_cells else "") + quoted(labels.get(c, c)) for c in missing
                 )
                 message = f"{inst.where}：{names}为空白，此项无法校验（{rule.title}）。"
-                f = _finding(rule, "not_evaluated", key, inst.table.key, message, cells=inst.cells)
+                f = _finding(rule, "not_evaluated", key, inst.table.key, message, cells=inst.cells, where=inst.where)
                 out[key].append((pos(rule, n), f))
     return out
+
+
+def _roles(inst: Instance) -> dict[str, str]:
+    """What each cell of a failed instance plays: the two sides of a balance, else the checked cell
+    (the total: the instance's first cell) and the cells it is compared with."""
+    for b in kind_of(inst.rule).balances(inst.table, inst.rule):
+        if b.key == inst.key:
+            return {**dict.fromkeys(b.left, "left"), **dict.fromkeys(b.right, "right")}
+    total, *parts = inst.cells
+    return {total: "total", **dict.fromkeys(parts, "part")}
 
 
 def _not_comparable(inst: Instance, prev: AgencyYear | PreviousReport) -> str:
