@@ -320,7 +320,7 @@ def _findings(params: Any) -> list[Any]:
     return validate_one(params, previous=None)
 
 
-OutputFormat = Annotated[str, typer.Option("--format", help="输出格式：text（分组列出，供人阅读）或 json（供程序读取）")]
+OutputFormat = Annotated[str, typer.Option("--format", help="输出格式：text（分组，供人阅读）或 json（供程序读取）")]
 ErrorsOnly = Annotated[bool, typer.Option("--errors-only", help="只列“错误”级结果，不列“警告”")]
 
 
