@@ -2,8 +2,8 @@
 
 The shared part hashes the notebook, the expectation suites, the package's own files (code, format
 data, templates, CSS) and the versions of the packages that shape outputs; each report adds its params
-file, the previous year's params it is checked against and its reviewers' decisions (reviews/). Hashing bytes needs no YAML parsing, so a
-no-op rebuild of a thousand agency-years costs milliseconds.
+file, the previous year's params it is checked against and its reviewers' decisions (reviews/).
+Hashing bytes needs no YAML parsing, so a no-op rebuild of a thousand agency-years costs milliseconds.
 """
 
 from __future__ import annotations
