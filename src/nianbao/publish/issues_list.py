@@ -72,6 +72,13 @@ COLUMNS: tuple[tuple[str, int], ...] = (
 assert len(COLUMNS) == len(fields(IssueRow))
 
 
+def _width(text: str) -> int:
+    """Display width in spreadsheet characters: wide (CJK) characters count two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _value(v: Any) -> Any:
     if v is None:
         return ""
@@ -237,8 +244,14 @@ def to_xlsx(rows: list[IssueRow]) -> bytes:
     link_col = len(COLUMNS)
     status_col = [name for name, _ in COLUMNS].index("状态") + 1
     for n in range(2, len(rows) + 2):
-        for i in range(1, link_col + 1):
-            ws.cell(row=n, column=i).alignment = Alignment(wrap_text=True, vertical="top")
+        lines = 1
+        for i, (_, width) in enumerate(COLUMNS, 1):
+            c = ws.cell(row=n, column=i)
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+            text = "" if c.value is None else str(c.value)
+            # A Chinese character is about two widths: rows tall enough for their wrapped text.
+            lines = max(lines, sum(-(-_width(part) // width) or 1 for part in text.split("\n")))
+        ws.row_dimensions[n].height = 15 * min(lines, 12)
         link = ws.cell(row=n, column=link_col)
         if link.value:
             link.hyperlink = str(link.value)
@@ -250,6 +263,9 @@ def to_xlsx(rows: list[IssueRow]) -> bytes:
     ws.auto_filter.ref = f"A1:{get_column_letter(link_col)}{len(rows) + 1}"
     ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

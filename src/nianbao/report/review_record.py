@@ -28,6 +28,15 @@ def cell_name(params: AgencyYear, ref: str) -> str:
         return ref
 
 
+def short_name(params: AgencyYear, ref: str) -> str:
+    """A cell's short name, as the 校验结果 links call it: 表四 复议后起诉 / 总计."""
+    try:
+        table, record, field = params.fmt.cell(ref)
+    except (KeyError, ValueError):
+        return ref
+    return f"表{table.number} " + " / ".join(label for label in (record.labels[-1], field.label) if label)
+
+
 def render(params: AgencyYear, review: Review) -> str:
     from nianbao.rules.wording import number
     from nianbao.validation.decisions import DECISION_STATUSES, decision_status, titles
@@ -43,13 +52,16 @@ def render(params: AgencyYear, review: Review) -> str:
     rows = []
     for n, a in enumerate(review.applied, 1):
         d = a.decision
-        place = [{"anchor": anchor(ref), "label": cell_name(params, ref), "ref": ref} for ref in d.cells]
+        place = [
+            {"anchor": anchor(ref), "label": short_name(params, ref), "title": cell_name(params, ref), "ref": ref}
+            for ref in d.cells
+        ]
         if not place and d.section:
             try:
                 heading = params.fmt.section(d.section).heading
             except KeyError:
                 heading = d.section
-            place.append({"anchor": f"section-{d.section}", "label": heading, "ref": d.section})
+            place.append({"anchor": f"section-{d.section}", "label": heading, "title": heading, "ref": d.section})
         rows.append(
             {
                 "id": f"decision-{n}",
@@ -58,7 +70,7 @@ def render(params: AgencyYear, review: Review) -> str:
                 "status_key": decision_status(d.status).key,
                 "title": names.get(d.rule, d.rule),
                 "place": place,
-                "changed": [(cell_name(params, c), shown(was), shown(now)) for c, was, now in a.changed],
+                "changed": [(short_name(params, c), shown(was), shown(now)) for c, was, now in a.changed],
                 "covered": [review.findings[i] for i in a.covers],
                 "when": when(d.time) if d.time else "",
             }
