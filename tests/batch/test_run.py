@@ -51,7 +51,8 @@ def test_a_report_built_by_run_is_current_for_the_next_build(ran):
     assert outputs(project) == before, "no file rewritten, not even the index"
     page = lhtml.fromstring((project / "build" / "index.html").read_bytes())
     [row] = page.xpath("//table[@id='reports']/tbody/tr")
-    assert SEED in row.text_content() and row.xpath(".//td[@data-status]")[0].get("data-status") == "built"
+    [cell] = row.xpath(".//td[@data-status]")
+    assert (cell.get("data-params"), cell.get("data-status")) == (SEED, "built")
     assert f"2023/{SEED_ID}/review.html" in row.xpath(".//a/@href")
 
 
