@@ -95,9 +95,7 @@ def test_a_second_build_keeps_the_decision(project: Path):
 def test_strict_fails_only_on_open_errors(project: Path):
     state = json.loads((project / "build" / ".state" / "2023" / "err-office.json").read_text(encoding="utf-8"))
     assert state["errors"] == 1, "an open error: --strict would fail"
-    r = nianbao(
-        "review", ERR, "--rule", "T4-sum", "--cell", "t4.review.total", "--status", "确认有误", cwd=project
-    )
+    r = nianbao("review", ERR, "--rule", "T4-sum", "--cell", "t4.review.total", "--status", "确认有误", cwd=project)
     assert r.returncode == 0, r.stderr
     result = nianbao("run", ERR, "--strict", cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
