@@ -105,7 +105,10 @@ def run(
         review = (project.out_dir(*state.agency_year) / filename("review")).relative_to(project.root)
         console.print(
             f"[green]✓[/] {escape(state.params_file)} → {escape(str(review))}"
-            f"（错误 {state.errors} 项，警告 {state.warnings} 项）"
+            f"（错误 {state.errors} 项，警告 {state.warnings} 项"
+            + (f"，已审核 {state.decided} 项" if state.decided else "")
+            + (f"，[red]需复核 {state.needs_review} 条[/]" if state.needs_review else "")
+            + "）"
         )
     raise typer.Exit(exit_code(summary.selection, strict))
 
