@@ -78,8 +78,11 @@ class AgencyRow(NamedTuple):
     def rank(self) -> int:
         return max((c.verdict.rank for c in self.all_cells), default=0)
 
-    def total(self, field: str) -> int:
-        return sum(getattr(c.state, field) for c in self.all_cells)
+    @property
+    def totals(self) -> dict[str, int]:
+        """Open errors, open warnings and decided findings over the agency's years."""
+        cells = self.all_cells
+        return {f: sum(getattr(c.state, f) for c in cells) for f in ("errors", "warnings", "decided")}
 
 
 class RuleCount(NamedTuple):
