@@ -105,7 +105,10 @@ def run(
         review = (project.out_dir(*state.agency_year) / filename("review")).relative_to(project.root)
         console.print(
             f"[green]✓[/] {escape(state.params_file)} → {escape(str(review))}"
-            f"（错误 {state.errors} 项，警告 {state.warnings} 项）"
+            f"（错误 {state.errors} 项，警告 {state.warnings} 项"
+            + (f"，已审核 {state.decided} 项" if state.decided else "")
+            + (f"，[red]需复核 {state.needs_review} 条[/]" if state.needs_review else "")
+            + "）"
         )
     raise typer.Exit(exit_code(summary.selection, strict))
 
@@ -488,3 +491,129 @@ def expectations(
     for v in available_formats():
         for path in write(folder, get_format(v)):
             console.print(f"wrote {path}")
+
+
+@app.command()
+def review(
+    params_file: Annotated[Path, typer.Argument(help="参数文件 params/<机关代码>/<年度>.yaml", metavar="PARAMS")],
+    rule: Annotated[str | None, typer.Option("--rule", help="规则代码（rule id），如 T4-sum、blank")] = None,
+    cells: Annotated[
+        list[str] | None, typer.Option("--cell", help="单元格（cell ref），如 t4.suit_after_review.total，可重复")
+    ] = None,
+    section: Annotated[
+        str | None, typer.Option("--section", help="正文部分（section key），用于关于正文的结果，如 overview")
+    ] = None,
+    status: Annotated[str | None, typer.Option("--status", help="确认有误 / 待整改 / 已整改 / 忽略")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="理由（“忽略”必须填写）")] = "",
+    reviewer: Annotated[str | None, typer.Option("--reviewer", help="审核人（默认：登录名）")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="列出该报告已记录的审核意见")] = False,
+) -> None:
+    """记录审核意见（确认有误 / 待整改 / 已整改 / 忽略）到 reviews/<机关代码>/<年度>.yaml，或用 --list 列出。
+
+    审核意见以规则涉及单元格的当前数值为准：数值不变，每次生成都沿用；任一数值改变，显示为“需复核”，相应结果重新列为未处理。
+    """
+    import getpass
+
+    from nianbao.params import load_params
+    from nianbao.validation import decisions as dec
+
+    params = load_params(_existing(params_file))
+    project = _project_of(params_file)
+    path = project.reviews_file(params.agency.id, params.year)
+    shown = str(path.relative_to(project.root))
+    recorded = dec.load(path, shown)
+    built = _built_findings(project, params.agency.id, params.year)
+    if list_:
+        _print_decisions(params, dec.apply(recorded, built or [], params.tables), built is not None, shown)
+        return
+    if rule is None or status is None:
+        raise InvalidArgument("请给出 --rule 和 --status（或用 --list 查看已有结论）")
+    try:
+        who = reviewer if reviewer is not None else getpass.getuser()
+    except (KeyError, OSError):
+        who = ""
+    updated, new = dec.record(
+        params, recorded, rule=rule, cells=cells or [], status=status, reason=reason, section=section, reviewer=who
+    )
+    dec.save(path, updated, f"{params.agency.name} {params.year}年度")
+    console.print(f"[green]✓[/] 已记录：{escape(new.status)} · {escape(rule)} → {escape(shown)}（下次生成时生效）")
+    if built is not None and not any(new.covers(f) for f in built):
+        err_console.print("[yellow]注意[/]：上次生成的校验结果中没有此问题；此结论在出现该问题时才生效。")
+
+
+def _built_findings(project: Project, agency_id: str, year: int) -> list[Any] | None:
+    """The findings of the last build of this agency-year (findings.json), None when there is none."""
+    import json
+
+    from nianbao.publish.outputs import filename
+    from nianbao.validation.findings import coerce
+
+    path = project.out_dir(agency_id, year) / filename("findings")
+    try:
+        return coerce(json.loads(path.read_text(encoding="utf-8"))["findings"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _print_decisions(params: Any, review: Any, built: bool, shown: str) -> None:
+    from rich.table import Table
+
+    from nianbao.report.review_record import cell_name
+    from nianbao.validation.decisions import titles
+
+    if not review.applied:
+        console.print(f"{shown}：尚无审核结论")
+        return
+    names = titles(params.fmt)
+    table = Table(title=shown, title_justify="left", show_lines=True)
+    for col in ("结论", "规则", "位置", "原因", "审核人/时间", "现状"):
+        table.add_column(col, overflow="fold")
+    for a in review.applied:
+        d = a.decision
+        place = "\n".join(cell_name(params, ref) for ref in d.cells) or (d.section or "")
+        state = a.state_label if built or a.state == "stale" else "（尚未生成）"
+        state += "".join(f"\n{cell_name(params, c)}：原为 {was}，现为 {now}" for c, was, now in a.changed)
+        table.add_row(
+            escape(d.status),
+            escape(f"{names.get(d.rule, d.rule)}（{d.rule}）"),
+            escape(place),
+            escape(d.reason or "—"),
+            escape(f"{d.reviewer} {d.time}".strip()),
+            escape(state),
+        )
+    console.print(table)
+
+
+@app.command(name="issues-list")
+def issues_list(
+    paths: Annotated[list[Path] | None, typer.Argument(help="参数文件或文件夹（默认：全部报告）")] = None,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="输出 问题清单.xlsx 或 .csv（默认：build/问题清单.xlsx）")
+    ] = Path("build/问题清单.xlsx"),
+) -> None:
+    """导出问题清单：全部报告中每个未处理的校验结果、每条审核意见各占一行（xlsx 或 CSV）。
+
+    读取上次 `nianbao build` 发布的 findings.json 和状态记录（请先生成）。
+    """
+    from nianbao.batch.pipeline import discover
+    from nianbao.batch.state import all_states
+    from nianbao.errors import ParamsNotFound
+    from nianbao.project import find_project
+    from nianbao.publish.issues_list import collect, write
+
+    project = find_project()
+    states = all_states(project)
+    if paths:
+        wanted = {(f.resolve().parent.name, f.stem) for f in discover(paths) if f.stem.isdigit()}
+        states = [s for s in states if (s.agency_id, str(s.year)) in wanted]
+    if not states:
+        raise ParamsNotFound("没有已生成的报告：请先运行 `nianbao build`")
+    target = output if output.is_absolute() else Path.cwd() / output
+    rows = collect(project, states, target.parent)
+    write(target, rows)
+    open_rows = sum(r.status.startswith("未处理") for r in rows)
+    console.print(
+        f"[green]✓[/] {escape(str(output))}：{len(states)} 份报告，未处理问题 {open_rows} 项，"
+        f"审核结论 {sum(not r.status.startswith(('未处理', '生成失败')) for r in rows)} 条，"
+        f"生成失败 {sum(s.failed for s in states)} 份"
+    )

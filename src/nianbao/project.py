@@ -35,6 +35,14 @@ class Project:
         return self.root / "expectations"
 
     @property
+    def reviews_dir(self) -> Path:
+        """Reviewers' decisions, committed: reviews/<agency-id>/<year>.yaml (``nianbao review`` writes them)."""
+        return self.root / "reviews"
+
+    def reviews_file(self, agency_id: str, year: int) -> Path:
+        return self.reviews_dir / agency_id / f"{year}.yaml"
+
+    @property
     def build_dir(self) -> Path:
         return self.root / "build"
 

@@ -123,56 +123,6 @@ def test_a_killed_build_leaves_no_truncated_file_and_the_next_completes(tmp_path
     assert len([s for s in states(project).values() if s["status"] == "built"]) == 8
 
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-def test_index_page_in_headless_chromium(built: Path):
-    from playwright.sync_api import sync_playwright
-
-    index = built / "build" / "index.html"
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(index.as_uri())
-        rows = page.locator("#reports tbody tr")
-        assert rows.count() == 5
-        assert page.locator("#count-failed").inner_text() == "1"
-
-        def visible() -> list[dict]:
-            return page.eval_on_selector_all("#reports tbody tr:not([hidden])", "rs => rs.map(r => ({...r.dataset}))")
-
-        page.select_option("#filter-status", "failed")
-        assert [r["status"] for r in visible()] == ["failed"]
-        page.select_option("#filter-status", "built")
-        assert len(visible()) == 4 and all(r["status"] == "built" for r in visible())
-        page.select_option("#filter-status", "")
-        page.select_option("#filter-year", "2023")
-        assert visible() and all(r["year"] == "2023" for r in visible())
-        page.select_option("#filter-year", "")
-        page.fill("#filter-agency", "海流图")
-        assert [r["agency"] for r in visible()] == ["乌拉特中旗海流图镇人民政府"]
-        page.fill("#filter-agency", "")
-        hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
-        browser.close()
-    assert not errors
-    assert hrefs and all(h.startswith("file://") for h in hrefs)
-    from urllib.parse import unquote, urlparse
-
-    for h in hrefs:
-        assert Path(unquote(urlparse(h).path)).is_file(), h
-
-
 def test_dask_cluster_builds_into_the_local_build_folder(tmp_path: Path):
     from distributed import LocalCluster
 
@@ -198,7 +148,7 @@ def test_strict_exits_1_on_error_findings_and_the_index_counts_them(tmp_path: Pa
     st = states(project)[f"{target.stem}/{target.parent.name}"]
     assert st["errors"] == 1 and st["status"] == "built"
     page = lhtml.fromstring((project / "build" / "index.html").read_bytes())
-    assert page.xpath("//b[@id='count-errors']")[0].text == "1"
+    assert page.xpath("//*[@id='count-errors']")[0].text == "1"
     findings = json.loads((project / "build" / target.stem / target.parent.name / "findings.json").read_text("utf-8"))
     assert [f["rule_id"] for f in findings["findings"] if f["severity"] == "error"] == ["T4-sum"]
 

@@ -51,7 +51,8 @@ def test_a_report_built_by_run_is_current_for_the_next_build(ran):
     assert outputs(project) == before, "no file rewritten, not even the index"
     page = lhtml.fromstring((project / "build" / "index.html").read_bytes())
     [row] = page.xpath("//table[@id='reports']/tbody/tr")
-    assert SEED in row.text_content() and row.get("data-status") == "built"
+    [cell] = row.xpath(".//td[@data-status]")
+    assert (cell.get("data-params"), cell.get("data-status")) == (SEED, "built")
     assert f"2023/{SEED_ID}/review.html" in row.xpath(".//a/@href")
 
 
@@ -89,5 +90,5 @@ def test_run_exits_2_on_a_failing_params_file_and_builds_the_others(mixed: Path)
     state = json.loads((mixed / "build" / ".state" / "2023" / "broken.json").read_text(encoding="utf-8"))
     assert (state["status"], state["step"]) == ("failed", "params")
     page = lhtml.fromstring((mixed / "build" / "index.html").read_bytes())
-    statuses = {r.xpath(".//small")[0].text: r.get("data-status") for r in page.xpath("//tbody/tr")}
+    statuses = {c.get("data-params"): c.get("data-status") for c in page.xpath("//tbody//*[@data-params]")}
     assert statuses["params/broken/2023.yaml"] == "failed" and statuses[SEED] == "built"

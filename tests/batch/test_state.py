@@ -122,5 +122,10 @@ def test_every_step_has_a_chinese_label_on_the_index_page():
     assert summaries == [f"{STEP_LABELS[s.step]}出错" for s in states]  # same order: agency ids a0, a1, …
     assert summaries[list(STEP_LABELS).index("validate")] == "校验出错"
     assert not any(step in text for text in summaries for step in STEP_LABELS), "no English step names"
-    links = page.xpath("//tr[@data-year='2023'][.//small[text()='params/town/2023.yaml']]//a/@href")
-    assert links == ["2023/town/report.html", "2023/town/review.html", "2023/town/findings.json"]
+    links = page.xpath("//td[@data-params='params/town/2023.yaml']//a/@href")
+    assert links == [
+        "2023/town/review.html",
+        "2023/town/review.html#校验结果",
+        "2023/town/report.html",
+        "2023/town/findings.json",
+    ]

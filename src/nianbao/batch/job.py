@@ -42,15 +42,21 @@ class Outcome:
 
 def findings_json(job: Job) -> bytes:
     """``findings.json`` for the findings the parent computed and passed to the notebook."""
-    from nianbao.validation.findings import document, dumps
+    from nianbao.validation.decisions import Review
+    from nianbao.validation.findings import coerce, document, dumps
 
     agency = job.params.get("agency") or {}
+    found = coerce(job.parameters["findings"])
+    review = Review.from_dicts(found, job.parameters.get("decisions"))
     doc = document(
         agency.get("id", ""),
         int(job.params["year"]),
-        job.parameters["findings"],
+        found,
         format_version=job.params.get("format"),
         params_file=job.params_name,
+        format=job.params.get("format"),
+        review=review.counts(),
+        decisions=job.parameters.get("decisions") or [],
     )
     return dumps(doc)
 

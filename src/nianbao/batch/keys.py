@@ -2,8 +2,8 @@
 
 The shared part hashes the notebook, the expectation suites, the package's own files (code, format
 data, templates, CSS) and the versions of the packages that shape outputs; each report adds its params
-file and the previous year's params it is checked against. Hashing bytes needs no YAML parsing, so a
-no-op rebuild of a thousand agency-years costs milliseconds.
+file, the previous year's params it is checked against and its reviewers' decisions (reviews/).
+Hashing bytes needs no YAML parsing, so a no-op rebuild of a thousand agency-years costs milliseconds.
 """
 
 from __future__ import annotations
@@ -57,11 +57,16 @@ def shared_key(notebook: Path, expectations: Path | None = None) -> str:
     return h.hexdigest()
 
 
-def report_key(shared: str, params_file: Path, previous: Path | None, formats: tuple[str, ...]) -> str:
+def report_key(
+    shared: str, params_file: Path, previous: Path | None, formats: tuple[str, ...], reviews: Path | None = None
+) -> str:
     h = hashlib.sha256(shared.encode())
     h.update(",".join(formats).encode())
     h.update(params_file.read_bytes())
     if previous is not None and previous.is_file():
         h.update(b"previous")
         h.update(previous.read_bytes())
+    if reviews is not None and reviews.is_file():  # a new decision rebuilds the report
+        h.update(b"reviews")
+        h.update(reviews.read_bytes())
     return h.hexdigest()

@@ -5,6 +5,10 @@ the state, refresh build/index.html. Incremental, parallel, never stopped by one
 Per agency-year it keeps a state record (``nianbao.batch.state.ReportState``), written last, after the
 outputs, so a killed build leaves the report stale and the next build redoes it. A report is current,
 and skipped, when its content key (``nianbao.batch.keys``) and its outputs are unchanged.
+
+Reviewers' decisions (``reviews/<agency-id>/<year>.yaml``, ``nianbao.validation.decisions``) are applied
+here, once, to the batch's findings: the notebook, findings.json, the state's counts and the index all see
+the same open and decided findings.
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from nianbao import atomic
 from nianbao.batch.keys import report_key, shared_key
 from nianbao.batch.state import ReportState, Step, all_states, read_state, state_path, write_state
 from nianbao.errors import ParamsNotFound
 from nianbao.project import DEFAULT_FORMATS, Project
+
+if TYPE_CHECKING:
+    from nianbao.validation.decisions import Review
 
 
 @dataclass
@@ -166,7 +173,7 @@ def build(
     shared = shared_key(project.notebook, project.root / "expectations")
     stale: list[Entry] = []
     for e in found:
-        e.key = report_key(shared, e.params_file, e.previous, formats)
+        e.key = report_key(shared, e.params_file, e.previous, formats, project.reviews_file(e.agency_id, e.year))
         state = read_state(state_path(project, e.agency_id, e.year))
         if not force and state is not None and is_current(project, e, state):
             summary.skipped.append(state)
@@ -225,13 +232,17 @@ def _build_stale(
         for rel, (e, _) in checked.items():
             failed(e, "validate", f"{rel}: 校验失败 {type(err).__name__}: {err}")
         return
+    reviews = {
+        rel: _review(project, params, findings.get((params.agency.id, params.year)))
+        for rel, (_, params) in checked.items()
+    }
     job_list = [
         Job(
             params_name=rel,
             params=params.to_params(),
             notebook=notebook,
             formats=formats,
-            parameters=_parameters(findings.get((params.agency.id, params.year))),
+            parameters=_parameters(reviews[rel], params),
         )
         for rel, (_, params) in checked.items()
     ]
@@ -245,7 +256,7 @@ def _build_stale(
                 "agency": params.agency.name,
                 "title": params.display_title,
                 "seconds": round(outcome.seconds, 3),
-                **_counts(findings.get((params.agency.id, params.year))),
+                **_counts(reviews[outcome.params_name]),
             }
             if not outcome.ok:
                 failed(entry, cast(Step, outcome.step), outcome.message, **about)
@@ -296,15 +307,37 @@ def batch_findings(project: Project, checked: list[tuple[Entry, Any]]) -> dict[t
     return {key: [f.to_dict() for f in found] for key, found in results.items()}
 
 
-def _parameters(findings: list[dict[str, Any]] | None) -> dict[str, Any]:
-    return {} if findings is None else {"findings": findings}
+def _review(project: Project, params: Any, findings: list[dict[str, Any]] | None) -> Review | None:
+    """The agency-year's findings split into open and decided by its reviews file (None: not validated)."""
+    from nianbao.validation.decisions import review_of
+    from nianbao.validation.findings import coerce
+
+    if findings is None:
+        return None
+    path = project.reviews_file(params.agency.id, params.year)
+    return review_of(params, coerce(findings), path, _rel(project, path))
 
 
-def _counts(findings: list[dict[str, Any]] | None) -> dict[str, int]:
-    findings = findings or []
+def _parameters(review: Review | None, params: Any) -> dict[str, Any]:
+    """The notebook's parameters: every finding, and the decisions as applied to them."""
+    from nianbao.validation.decisions import titles
+
+    if review is None:
+        return {}
+    return {"findings": [f.to_dict() for f in review.findings], "decisions": review.to_dicts(titles(params.fmt))}
+
+
+def _counts(review: Review | None) -> dict[str, Any]:
+    if review is None:
+        return {}
+    n = review.counts()
+    rules = {(f.rule_id, f.severity, f.title or f.rule_id): None for f in review.open}
     return {
-        "errors": sum(f.get("severity") == "error" for f in findings),
-        "warnings": sum(f.get("severity") == "warning" for f in findings),
+        "errors": n["error"],
+        "warnings": n["warning"],
+        "decided": n["decided"],
+        "needs_review": n["needs_review"],
+        "open_rules": tuple(rules),
     }
 
 

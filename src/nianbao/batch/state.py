@@ -55,8 +55,12 @@ class ReportState:
     agency: str = ""  # the agency's name
     title: str = ""
     key: str = ""  # the content key of the inputs it was made from (nianbao.batch.keys)
-    errors: int = 0  # error-severity findings
-    warnings: int = 0
+    errors: int = 0  # open error-severity findings (not decided by a reviewer)
+    warnings: int = 0  # open warnings
+    decided: int = 0  # findings a reviewer's decision covers (reviews/<agency-id>/<year>.yaml)
+    needs_review: int = 0  # decisions made on values that have changed since (需复核)
+    # (rule id, severity, Chinese title) of every rule with open findings, for the index's per-rule counts
+    open_rules: tuple[tuple[str, str, str], ...] = ()
     outputs: tuple[str, ...] = ()  # file names in build/<year>/<agency-id>/
     seconds: float = 0.0
 
@@ -68,6 +72,7 @@ class ReportState:
         if (self.status == "failed") != (self.step is not None):
             raise ValueError(f"a {self.status} state {'needs' if self.status == 'failed' else 'has no'} failing step")
         object.__setattr__(self, "outputs", tuple(sorted(self.outputs)))
+        object.__setattr__(self, "open_rules", tuple(tuple(r) for r in self.open_rules))
 
     @classmethod
     def failure(cls, params_file: str, step: Step, message: str, **fields: Any) -> ReportState:
@@ -96,7 +101,12 @@ class ReportState:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form, with the layout it was written in."""
-        return {"layout": LAYOUT, **asdict(self), "outputs": list(self.outputs)}
+        return {
+            "layout": LAYOUT,
+            **asdict(self),
+            "outputs": list(self.outputs),
+            "open_rules": [list(r) for r in self.open_rules],
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReportState:
@@ -117,6 +127,9 @@ class ReportState:
                 key=str(data.get("key", "")),
                 errors=int(data.get("errors", 0)),
                 warnings=int(data.get("warnings", 0)),
+                decided=int(data.get("decided", 0)),
+                needs_review=int(data.get("needs_review", 0)),
+                open_rules=tuple((str(a), str(b), str(c)) for a, b, c in data.get("open_rules", ())),
                 outputs=tuple(str(name) for name in data.get("outputs", ())),
                 seconds=float(data.get("seconds", 0.0)),
             )

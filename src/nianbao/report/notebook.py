@@ -124,13 +124,18 @@ def show_findings(
     params: AgencyYear,
     findings: Sequence[Finding | Mapping[str, Any]] | None = None,
     params_file: str | Path | None = None,
+    decisions: Sequence[Mapping[str, Any]] | None = None,
 ) -> None:
-    """The 校验结果 part (review copy only): findings linked to their cells, failing cells highlighted.
+    """The 校验结果 part (review copy only): the open findings linked to their cells, failing cells
+    highlighted, then the 审核记录 block (reviewers' decisions), under the anchor ``#校验结果``.
 
-    ``findings`` is what the parent process computed and papermill passed in (``nianbao run``/``build``);
-    when it is None (the notebook run on its own, e.g. in JupyterLab) Great Expectations runs here,
-    with the previous year's params file beside ``params_file`` when there is one.
+    ``findings`` and ``decisions`` are what the parent process computed and papermill passed in
+    (``nianbao run``/``build``); when ``findings`` is None (the notebook run on its own, e.g. in JupyterLab)
+    Great Expectations runs here, with the previous year's params file beside ``params_file`` when there
+    is one, and the decisions are read from ``reviews/<agency-id>/<year>.yaml`` beside ``params/``.
     """
+    from nianbao.report import review_record
+    from nianbao.validation.decisions import Review, beside_params, review_of
     from nianbao.validation.findings import coerce
 
     if findings is None:
@@ -145,8 +150,10 @@ def show_findings(
                 display(HTML(f"<p>{html.escape(str(err))}</p>"))
         suites_dir = expectations_dir(path.resolve().parent if path else None)
         found = validate_one(params, previous, suites_dir=suites_dir)
+        review = review_of(params, found, beside_params(path) if path else None)
     else:
-        found = coerce(findings)
+        review = Review.from_dicts(coerce(findings), decisions)
     # The review exporter marks the cells of review.html from this (nianbao.publish.annotate).
-    marks = {REVIEW_CELLS_KEY: render.cell_marks(params, found)}
-    _show(render.findings(params, found), "validation", params, **marks)
+    marks = {REVIEW_CELLS_KEY: render.cell_marks(params, review.open)}
+    body = render.findings(params, review.open) + review_record.render(params, review)
+    _show(f'<div class="review-desk" id="校验结果">{body}</div>', "validation", params, **marks)
