@@ -2,11 +2,12 @@
 # Install the Debian packages nianbao needs, only those missing. Usage: system-deps.sh report|test
 #   report: CJK fonts (Noto Serif/Sans CJK; AR PL UKai, a 楷体 for second-level headings) and the
 #           text-layout libraries WeasyPrint renders PDFs with
-#   test:   the same, plus poppler-utils (pdftotext/pdffonts) and chromium for the index-page tests
+#   test:   the same, plus poppler-utils (pdftotext/pdffonts), chromium for the index-page tests and
+#           LibreOffice Writer (headless) to lay report.docx out as a PDF
 set -euo pipefail
 packages=(fonts-noto-cjk fonts-arphic-ukai fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 if [ "${1:-report}" = test ]; then
-  packages+=(poppler-utils chromium)
+  packages+=(poppler-utils chromium libreoffice-writer-nogui)
 fi
 missing=()
 for p in "${packages[@]}"; do
