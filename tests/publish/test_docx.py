@@ -9,11 +9,14 @@ into a PDF with the same text.
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 import re
 import shutil
 import subprocess
 import sys
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import docx
@@ -360,3 +363,83 @@ def test_libreoffice_shows_the_tables_numbers(libreoffice_pdf: dict[str, Path]) 
     text = pdftotext(libreoffice_pdf["v2019"])
     total = expected_cells(seed)["t3.new.total"]
     assert total and re.search(rf"(^|\s){total}(\s|$)", text)
+
+
+# --- many varied agency-years, without a kernel --------------------------------------------------
+
+
+def synthetic(base: AgencyYear, rng: random.Random) -> AgencyYear:
+    """``base`` with other values (blanks, zeros, up to 7 digits), agency name, date and narrative."""
+    from nianbao.model import Agency, Subhead
+    from nianbao.values import TableValues
+
+    values = {}
+    for ref in base.fmt.cell_refs():
+        kind = base.fmt.cell(ref)[2].cell_kind
+        roll = rng.random()
+        if roll < 0.15:
+            values[ref] = None
+        elif roll < 0.4:
+            values[ref] = 0
+        elif kind.integral:
+            values[ref] = rng.choice([rng.randint(1, 99), rng.randint(100, 99_999), rng.randint(1_000_000, 9_999_999)])
+        else:
+            values[ref] = Decimal(rng.randint(0, 10**7)) / 100
+    name = "".join(rng.choice("东西南北中山河湖海城乡区县镇局委办") for _ in range(rng.randint(2, 26))) + "人民政府"
+    sections = {
+        key: [Subhead(subhead="（一）" + name[:6]) if i % 3 == 0 else f"{name}第{i}段。" * rng.randint(1, 30) for i in
+              range(rng.randint(1, 6))]
+        for key in base.sections
+    }  # fmt: skip
+    issued = rng.choice([None, base.issued, dt.date(base.year + 1, 12, 31)])
+    return base.model_copy(
+        update={
+            "agency": Agency(id="x", name=name),
+            "signature": name,
+            "title": None,
+            "issued": issued,
+            "sections": sections,
+            "tables": TableValues(base.fmt, values),
+        }
+    )
+
+
+def parts_of(params: AgencyYear) -> list[dict]:
+    """The parts the notebook displays as data (the same calls ``nianbao.report.notebook`` makes)."""
+    from nianbao.report import content, tables
+
+    parts = [content.front(params)]
+    for sec in params.fmt.sections:
+        cells = {}
+        if sec.table:
+            cells = tables.cell_texts(tables.frame(params.tables, sec.table), params.fmt, sec.table)
+        parts.append(content.section(params, sec.key, cells))
+    parts.append(content.signature(params))
+    return parts
+
+
+@pytest.mark.parametrize("base_params", [SEED_PARAMS, V2019_PARAMS], ids=["2021", "2019"])
+def test_varied_agency_years_keep_text_merges_and_values(base_params: Path, tmp_path: Path) -> None:
+    from nianbao.publish.word import build_docx
+
+    base = load_params(base_params)
+    rng = random.Random(13)
+    for n in range(12):
+        params = synthetic(base, rng)
+        path = tmp_path / f"{n}.docx"
+        path.write_bytes(build_docx(parts_of(params), {"agency": params.agency.name, "title": params.display_title}))
+        doc = docx.Document(str(path))
+        texts = [p.text for p in doc.paragraphs if p.text]
+        assert texts[0] == "\n".join(params.title_lines) and texts[-1] == (params.issued_text or params.signature)
+        cells = expected_cells(params)
+        assert any(len(v) == 7 for v in cells.values()) and any(v == "" for v in cells.values())
+        tables = [params.fmt.tables[s.table] for s in params.fmt.sections if s.table]
+        for table, word_table in zip(tables, doc.tables, strict=True):
+            check = check_block_table if table.layout == "blocks" else check_grid_table
+            check(table, word_table._tbl, cells)
+        # The signature block stays inside the line: indents are never negative.
+        signature = [p for p in doc.paragraphs if p.style.name in ("落款", "成文日期")]
+        assert [p.text for p in signature] == [params.signature, *([params.issued_text] if params.issued else [])]
+        for p in signature:
+            ind = p._p.pPr.find(qn("w:ind"))
+            assert ind is not None and all(int(ind.get(qn(f"w:{a}"))) >= 0 for a in ("left", "right"))

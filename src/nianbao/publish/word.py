@@ -340,13 +340,12 @@ def _setup_styles(doc: DocxDocument) -> None:
 
 
 def _table_style_xml() -> _Element:
-    """统计表: thin black rules on every cell, 1 mm cell padding, paragraphs in 表格文字."""
+    """统计表: thin black rules on every cell, 1 mm cell padding, cells centred vertically (the cells'
+    paragraphs are in 表格文字 and its kin)."""
     el = _el("w:style", type="table", styleId=STAT_TABLE_STYLE[0])
     _el("w:name", el, val=STAT_TABLE_STYLE[1])
     _el("w:basedOn", el, val="TableNormal")
     _el("w:qFormat", el)
-    ppr = _el("w:pPr", el)
-    _el("w:pStyle", ppr, val="TableText")
     tblpr = _el("w:tblPr", el)
     _el("w:jc", tblpr, val="center")
     borders = _el("w:tblBorders", tblpr)
@@ -488,14 +487,16 @@ def _signature(out: list[str], agency: str, date: str) -> None:
     if not date or when + 2 <= sig:
         _para(out, "Signature", agency, ppr=_indent(right=2))
         if date:
-            _para(out, "SignatureDate", date, ppr=_indent(left=CHARS - sig))
+            _para(out, "SignatureDate", date, ppr=_indent(left=max(0, CHARS - sig)))
         return
     _para(out, "Signature", agency, ppr=_indent(right=2 + when + 2 - sig))
     _para(out, "SignatureDate", date, ppr=f'{_indent(right=2)}<w:jc w:val="right"/>')
 
 
 def _indent(left: float = 0, right: float = 0) -> str:
-    """A ``w:ind`` in characters (hundredths, as Word's 字符 unit) and in twips for readers without it."""
+    """A ``w:ind`` in characters (hundredths, as Word's 字符 unit) and in twips for readers without it;
+    a name longer than the line wraps instead of running into the margin."""
+    left, right = max(0.0, min(left, CHARS - 2)), max(0.0, min(right, CHARS - 2))
     return (
         f'<w:ind w:leftChars="{round(left * 100)}" w:left="{round(left * CHAR_TWIPS)}" '
         f'w:rightChars="{round(right * 100)}" w:right="{round(right * CHAR_TWIPS)}" '
