@@ -437,6 +437,16 @@ def test_varied_agency_years_keep_text_merges_and_values(base_params: Path, tmp_
         for table, word_table in zip(tables, doc.tables, strict=True):
             check = check_block_table if table.layout == "blocks" else check_grid_table
             check(table, word_table._tbl, cells)
+        # Every figure fits its cell on one line: a column too narrow for 7 digits at 五号 gets a smaller style.
+        for word_table in doc.tables:
+            mar = word_table._tbl.find(f"{qn('w:tblPr')}/{qn('w:tblCellMar')}/{qn('w:left')}")
+            margin = 57 if mar is None else int(mar.get(qn("w:w")))
+            for tc in word_table._tbl.iter(qn("w:tc")):
+                text = tc_text(tc)
+                if re.fullmatch(r"-?[\d.]+", text):
+                    size = doc.styles.get_by_id(tc.find(f".//{qn('w:pStyle')}").get(qn("w:val")), 1).font.size.pt
+                    width = int(tc.find(f"{qn('w:tcPr')}/{qn('w:tcW')}").get(qn("w:w")))
+                    assert len(text) * 0.6 * size * 20 + 2 * margin <= width, f"{text} in {width} twips at {size} pt"
         # The signature block stays inside the line: indents are never negative.
         signature = [p for p in doc.paragraphs if p.style.name in ("落款", "成文日期")]
         assert [p.text for p in signature] == [params.signature, *([params.issued_text] if params.issued else [])]
