@@ -32,7 +32,7 @@ from nianbao.model import AgencyYear
 from nianbao.params import load_params
 from nianbao.project import NOTEBOOK, Project
 from nianbao.publish.outputs import exporter, filename
-from nianbao.publish.word import FONT_TABLE, NoReportContent, ReportDocxExporter
+from nianbao.publish.word import FONT_TABLE, NARROW_EM, NoReportContent, ReportDocxExporter
 from support import ROOT, SEED_PARAMS, V2019_PARAMS
 
 REPORTS = {"seed": SEED_PARAMS, "v2019": V2019_PARAMS}
@@ -446,7 +446,9 @@ def test_varied_agency_years_keep_text_merges_and_values(base_params: Path, tmp_
                 if re.fullmatch(r"-?[\d.]+", text):
                     size = doc.styles.get_by_id(tc.find(f".//{qn('w:pStyle')}").get(qn("w:val")), 1).font.size.pt
                     width = int(tc.find(f"{qn('w:tcPr')}/{qn('w:tcW')}").get(qn("w:w")))
-                    assert len(text) * 0.6 * size * 20 + 2 * margin <= width, f"{text} in {width} twips at {size} pt"
+                    assert len(text) * NARROW_EM * size * 20 + 2 * margin <= width, (
+                        f"{text} in {width} twips at {size} pt"
+                    )
         # The signature block stays inside the line: indents are never negative.
         signature = [p for p in doc.paragraphs if p.style.name in ("落款", "成文日期")]
         assert [p.text for p in signature] == [params.signature, *([params.issued_text] if params.issued else [])]

@@ -162,6 +162,7 @@ STYLES: tuple[Style, ...] = (
     Style("TableNumberSmall", "表格数字（小）", SONG_FONT, 9, based_on="TableText"),
     Style("TableNumberSmaller", "表格数字（更小）", SONG_FONT, 7.5, based_on="TableText"),
     Style("TableNumberSmallest", "表格数字（最小）", SONG_FONT, 6.5, based_on="TableText"),
+    Style("TableNumberTiny", "表格数字（极小）", SONG_FONT, 5.5, based_on="TableText"),  # 表四 with 7 digits
     Style("TableGroup", "表格分组", SONG_FONT, TABLE_PT, based_on="TableText", bold=True),
     Style(
         "Signature", "落款", BODY_FONT, BODY_PT, align="right", first_line_chars=0, before=LINE_PITCH, keep_next=True
@@ -193,10 +194,11 @@ STYLES: tuple[Style, ...] = (
 )
 STYLE = {s.style_id: s for s in STYLES}
 # The styles a table's figures may take, largest first; ``VALUE`` marks a value cell until one is chosen.
-NUMBER_STYLES = ("TableText", "TableNumberSmall", "TableNumberSmaller", "TableNumberSmallest")
+NUMBER_STYLES = ("TableText", "TableNumberSmall", "TableNumberSmaller", "TableNumberSmallest", "TableNumberTiny")
 VALUE = "@value"
-# Width of a figure or Latin letter in em: 0.5 in the GB2312 faces, 0.55 in Noto; 0.6 leaves room.
-NARROW_EM = 0.6
+# Width of a figure or Latin letter in em: 0.5 in the GB2312 faces, 0.64 in DejaVu Sans (LibreOffice's
+# stand-in for a missing 宋体's Latin part on Debian); 0.65 fits both.
+NARROW_EM = 0.65
 STAT_TABLE_STYLE = ("StatTable", "统计表")
 
 # Every zip entry's timestamp: the earliest a zip can hold, so that builds are byte-identical.
@@ -586,8 +588,9 @@ def _place(rows: list[list[_Cell]], width: int) -> list[list[tuple[_Cell, bool] 
 
 
 def _column_widths(table: Table, rows: list[list[_Cell]], header_rows: int, width: int) -> list[int]:
-    """Twips per grid column: value columns as wide as their longest number (at least 3 characters),
-    narrow group-label columns, and the rest to the row labels; together the 156 mm line."""
+    """Twips per grid column: value columns as wide as their longest number (at least 3 characters) as
+    far as the row labels keep six, narrow group-label columns, and the rest to the row labels; together
+    the 156 mm line."""
     total = TEXT_WIDTH
     pad = 2 * CELL_MARGIN
     if table.layout == "blocks":
@@ -615,11 +618,13 @@ def _column_widths(table: Table, rows: list[list[_Cell]], header_rows: int, widt
     for node in table.rows:
         walk(node, 0)
     group_cols = [n * TABLE_CHAR + pad + 60 for n in chars]
+    # Values take what their figures need (at least three characters) while the row labels keep six
+    # characters; figures that do not fit then take a smaller style (``_number_style``).
     leaf_min = 6 * TABLE_CHAR + pad
     value = max(value_need, 3 * TABLE_CHAR + pad)
     leaf = total - sum(group_cols) - value * n_values
     if leaf < leaf_min:
-        value = max(value_need, (total - sum(group_cols) - leaf_min) // n_values)
+        value = (total - sum(group_cols) - leaf_min) // n_values
         leaf = total - sum(group_cols) - value * n_values
     return [*group_cols, leaf, *([value] * n_values)]
 
