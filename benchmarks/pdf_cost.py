@@ -1,7 +1,7 @@
-"""Per-report cost of publishing the PDF, in one process with the exporters reused (as a batch does).
+"""Per-report cost of publishing the PDF and the Word file, in one process with the exporters reused (as a batch does).
 
 Usage: .venv/bin/python benchmarks/pdf_cost.py [PARAMS.yaml] [ROUNDS]
-Executes the report notebook once, then times the HTML and PDF exports after a warm-up.
+Executes the report notebook once, then times the HTML, PDF and Word exports after a warm-up.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def main() -> None:
     params = Path(sys.argv[1] if len(sys.argv) > 1 else "params/wltzq-hailiutu/2023.yaml")
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     nb = execute(find_project(params.parent).notebook, params)
-    for name in ("html", "pdf"):
+    for name in ("html", "pdf", "docx"):
         exp = exporter(name)
         t0 = time.perf_counter()
         exp.from_notebook_node(nb)

@@ -3,11 +3,12 @@
 #   report: CJK fonts (Noto Serif/Sans CJK; AR PL UKai, a 楷体 for second-level headings) and the
 #           text-layout libraries WeasyPrint renders PDFs with
 #   test:   the same, plus poppler-utils (pdftotext/pdffonts), chromium for the index-page tests and
-#           libreoffice-calc-nogui (the fill-in workbook recalculated and printed by LibreOffice)
+#           libreoffice-calc-nogui / libreoffice-writer-nogui (the fill-in workbook recalculated and printed,
+#           report.docx laid out as a PDF, both by LibreOffice headless)
 set -euo pipefail
 packages=(fonts-noto-cjk fonts-arphic-ukai fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 if [ "${1:-report}" = test ]; then
-  packages+=(poppler-utils chromium libreoffice-calc-nogui)
+  packages+=(poppler-utils chromium libreoffice-calc-nogui libreoffice-writer-nogui)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -14,7 +14,7 @@ from nianbao.errors import ProjectNotFound
 NOTEBOOK = Path("notebooks") / "annual_report.ipynb"
 # What every report is published as, besides report.ipynb, review.html and findings.json
 # (keys of nianbao.publish.outputs.OUTPUTS).
-DEFAULT_FORMATS: tuple[str, ...] = ("html", "pdf")
+DEFAULT_FORMATS: tuple[str, ...] = ("html", "pdf", "docx")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ def test_every_exported_output_is_an_nbconvert_entry_point():
     assert exported["html"] is ReportHTMLExporter
     assert exported["review"] is ReviewHTMLExporter
     assert exported["pdf"].__name__ == "ReportPDFExporter"
+    assert exported["docx"].__name__ == "ReportDocxExporter"
     assert isinstance(exporter("review"), ReviewHTMLExporter)
 
 
@@ -28,7 +29,7 @@ def test_file_names_are_unique_and_known():
     assert len(set(names)) == len(names)
     assert filename("findings") == "findings.json" and filename("review") == "review.html"
     with pytest.raises(KeyError, match="未知的输出"):
-        output("docx")
+        output("odt")
 
 
 def test_a_built_report_holds_exactly_the_declared_outputs(seed_build: Path):

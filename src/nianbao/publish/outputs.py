@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class Output:
     """One published file of an agency-year."""
 
-    key: str  # short name used in options and state records: html, pdf, review, ipynb, findings
+    key: str  # short name used in options and state records: html, pdf, docx, review, ipynb, findings
     filename: str  # in build/<year>/<agency-id>/
     label: str  # link text on build/index.html, as reviewers read it
     exporter: str | None = None  # nbconvert exporter (entry-point name), None when not exported
@@ -33,6 +33,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output("html", "report.html", "报告", "nianbao_html"),
     Output("review", "review.html", "审核版", "nianbao_review"),
     Output("pdf", "report.pdf", "PDF", "nianbao_pdf"),
+    Output("docx", "report.docx", "Word", "nianbao_docx"),
     Output("ipynb", "report.ipynb", "笔记本"),
     Output("findings", "findings.json", "校验结果"),
 )

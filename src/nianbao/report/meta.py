@@ -8,3 +8,7 @@ A module of its own so that exporting HTML does not import the kernel-side helpe
 
 META_KEY = "nianbao"
 REVIEW_CELLS_KEY = "nianbao.review_cells"
+
+# The MIME type of a displayed part's content as plain data (``nianbao.report.content``), carried in
+# the same display bundle as its HTML: the Word exporter builds report.docx from it.
+PART_MIME = "application/vnd.nianbao.part+json"

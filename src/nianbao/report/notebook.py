@@ -23,8 +23,8 @@ from IPython.display import HTML, display
 from nianbao.errors import NianbaoError
 from nianbao.model import AgencyYear
 from nianbao.params import from_mapping, load_params
-from nianbao.report import render, tables
-from nianbao.report.meta import META_KEY, REVIEW_CELLS_KEY
+from nianbao.report import content, render, tables
+from nianbao.report.meta import META_KEY, PART_MIME, REVIEW_CELLS_KEY
 from nianbao.validation.findings import Finding
 
 # The metadata key a displayed part carries; the exporter reads the report's title and language from it.
@@ -84,7 +84,7 @@ def build_tables(params: AgencyYear) -> dict[str, pd.DataFrame]:
     return tables.frames(params.tables)
 
 
-def _show(html: str, part: str, params: AgencyYear, **extra: Any) -> None:
+def _show(html: str, part: str, params: AgencyYear, data: dict[str, Any] | None = None, **extra: Any) -> None:
     meta: dict[str, Any] = {
         META_KEY: {
             "part": part,
@@ -96,28 +96,34 @@ def _show(html: str, part: str, params: AgencyYear, **extra: Any) -> None:
             "lang": "zh-CN",
         }
     }
-    display(HTML(html), metadata={**meta, **extra})
+    meta = {**meta, **extra}
+    if data is None:
+        display(HTML(html), metadata=meta)
+    else:  # the part as data too (nianbao.report.content), for the Word exporter
+        display({"text/html": html, PART_MIME: data}, raw=True, metadata=meta)
 
 
 def show_front(params: AgencyYear) -> None:
     """Title and opening paragraph."""
-    _show(render.front(params), "front", params)
+    _show(render.front(params), "front", params, content.front(params))
 
 
 def show_section(params: AgencyYear, key: str, frames: Mapping[str, pd.DataFrame] | None = None) -> None:
     """One section under its exact heading, with its table if it has one."""
     sec = params.fmt.section(key)
-    table_html = ""
+    table_html, cells = "", {}
     if sec.table:
         df = (frames or {}).get(sec.table)
         if df is None:
             df = tables.frame(params.tables, sec.table)
         table_html = tables.to_html(df, params.fmt, sec.table)
-    _show(render.section(params, key, table_html), f"section:{key}", params)
+        cells = tables.cell_texts(df, params.fmt, sec.table)
+    data = content.section(params, key, cells)
+    _show(render.section(params, key, table_html), f"section:{key}", params, data)
 
 
 def show_signature(params: AgencyYear) -> None:
-    _show(render.signature(params), "signature", params)
+    _show(render.signature(params), "signature", params, content.signature(params))
 
 
 def show_findings(

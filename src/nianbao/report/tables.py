@@ -139,6 +139,12 @@ def _cells_by_position(fmt: Format, table: Table, df: pd.DataFrame) -> list[list
     return [row]
 
 
+def cell_texts(df: pd.DataFrame, fmt: Format, table_key: str) -> dict[str, str]:
+    """Cell reference → the text ``to_html`` prints for it ("" for a blank), in template order."""
+    rows = _cells_by_position(fmt, fmt.tables[table_key], df)
+    return {ref: format_value(v) for row in rows for ref, v in row}
+
+
 def to_html(df: pd.DataFrame, fmt: Format, table_key: str) -> str:
     """Render a labelled frame as the template's table, merges and all (HTML-escaped)."""
     table = fmt.tables[table_key]
