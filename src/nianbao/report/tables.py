@@ -122,28 +122,35 @@ MIN_ROWS_APART = 3
 def keep_with_next(table: Table) -> list[bool]:
     """For each value row of a grid table, whether a page must not break after it.
 
-    Rows under the same label whose siblings are all rows of values form a group that stays on one page;
-    the first and the last ``MIN_ROWS_APART`` rows stay together too. Everything else may break, and
-    the table's header rows repeat on the next page.
+    Rows under one label whose siblings are all rows of values form a group that stays on one page. A
+    label over sub-groups (三、本年度办理结果, set upright in a narrow column) keeps its rows together up
+    to the end of its first sub-group, so that it is never cut off with one or two rows under it. The first
+    and the last ``MIN_ROWS_APART`` rows of the table stay together too. Everywhere else a page may break,
+    and the table's header rows repeat on the next page.
     """
-    keep: list[bool] = []
+    leaves: list[Any] = []
+    spans: list[tuple[int, int]] = []  # [first, last] row indices that a page must not break inside
 
-    def walk(node: Any) -> None:
-        leaf_group = node.children and all(child.is_leaf for child in node.children)
-        for i, child in enumerate(node.children):
-            if child.is_leaf:
-                keep.append(bool(leaf_group) and i < len(node.children) - 1)
-            else:
-                walk(child)
+    def walk(node: Any) -> tuple[int, int]:
+        if node.is_leaf:
+            leaves.append(node)
+            return len(leaves) - 1, len(leaves) - 1
+        ranges = [walk(child) for child in node.children]
+        first, last = ranges[0][0], ranges[-1][1]
+        if all(child.is_leaf for child in node.children):
+            spans.append((first, last))
+        else:
+            sub = next(r for child, r in zip(node.children, ranges, strict=True) if not child.is_leaf)
+            spans.append((first, sub[1]))
+        return first, last
 
     for row in table.rows:
-        if row.is_leaf:
-            keep.append(False)
-        else:
-            walk(row)
-    n = len(keep)
-    for i in range(n - 1):
-        if i < MIN_ROWS_APART - 1 or i >= n - MIN_ROWS_APART:
+        walk(row)
+    n = len(leaves)
+    spans += [(0, min(MIN_ROWS_APART, n) - 1), (max(n - MIN_ROWS_APART, 0), n - 1)]
+    keep = [False] * n
+    for first, last in spans:
+        for i in range(first, last):
             keep[i] = True
     return keep
 
