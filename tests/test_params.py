@@ -199,3 +199,14 @@ def test_run_on_bad_params_exits_2_publishes_nothing_and_records_the_failure(tmp
     # `run` is the build pipeline: the failure is recorded for build/index.html like any build's.
     state = json.loads((project / "build" / ".state" / "2023" / f"{SEED_ID}.json").read_text(encoding="utf-8"))
     assert (state["status"], state["step"]) == ("failed", "params")
+
+
+def test_index_number_is_optional_and_one_line(tmp_path, seed_data):
+    data = copy.deepcopy(seed_data)
+    data["index_number"] = "11150825MB1234567X/2024-00012"
+    params = load_params(write(tmp_path, data))
+    assert params.index_number == "11150825MB1234567X/2024-00012"
+    assert load_params(write(tmp_path, dump_params(params))) == params
+    data["index_number"] = "第一行\n第二行"
+    text = problem_text(write(tmp_path, data))
+    assert "index_number" in text and "索引号" in text and "应为一行文字" in text

@@ -12,6 +12,9 @@ from nianbao.format import DEFAULT_FORMAT, Format, available_formats, format_for
 from nianbao.values import TableValues, parse_tables
 
 AGENCY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# The wording that ends a report's title, as the format has it or as reports often shorten it.
+TITLE_WORDING = re.compile(r"政府信息公开(?:工作)?(?:年度报告|年报)$")
+INDEX_NUMBER_MAX = 64
 CHINESE_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
 
 
@@ -76,6 +79,8 @@ class AgencyYear(Strict):
     format: str = DEFAULT_FORMAT
     title: str | None = None
     issued: dt.date | None = None  # null when the published report has no date (validate warns)
+    # 索引号: the number the agency's disclosure catalogue files the report under, shown on the page.
+    index_number: str | None = None
     preface: list[Annotated[str, Field(min_length=1)]]
     sections: dict[str, list[SectionItem]]
     tables: TableValues
@@ -104,6 +109,18 @@ class AgencyYear(Strict):
     @classmethod
     def _date(cls, v: Any) -> dt.date | None:
         return None if v is None else parse_date(v)
+
+    @field_validator("index_number")
+    @classmethod
+    def _index_number(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        if not v or len(v) > INDEX_NUMBER_MAX or any(not ch.isprintable() for ch in v):
+            raise ValueError(
+                f"索引号应为一行文字（1 至 {INDEX_NUMBER_MAX} 个字符，不含换行），"
+                f"如 “11150000MB1234567X/2024-00012”，实际为 {v!r}"
+            )
+        return v
 
     @field_validator("preface", mode="before")
     @classmethod
@@ -166,11 +183,30 @@ class AgencyYear(Strict):
 
     @property
     def title_lines(self) -> list[str]:
-        """The title as customarily set: agency and year, then the format's title, on two lines."""
+        """The title as customarily set: agency and year, then the report's wording, on two lines.
+
+        The wording is the format's (政府信息公开工作年度报告) or one of the variants reports carry
+        (政府信息公开年度报告, …年报), whatever stands before it (agency, year, in either order).
+        """
         title, suffix = self.display_title, self.fmt.title_suffix
         if title.endswith(suffix) and title != suffix:
             return [title[: -len(suffix)], suffix]
+        m = TITLE_WORDING.search(title)
+        if m and m.start() > 0:
+            return [title[: m.start()], title[m.start() :]]
         return [title]
+
+    @property
+    def title_parts(self) -> list[list[str]]:
+        """``title_lines``, each cut into the parts a line may break between and nowhere else.
+
+        The parts are the agency's name, the year (2023年, 2023年度) and what lies between or after
+        them, such as the report's wording: a title too long for one line breaks between the agency and
+        the year or before the wording, as offices break it by hand, never inside a word.
+        """
+        name = re.escape(self.agency.name)
+        cut = re.compile(rf"({name}|\d{{4}}\s*年度?)")
+        return [[part for part in cut.split(line) if part.strip()] for line in self.title_lines]
 
     @property
     def issued_text(self) -> str:
@@ -195,6 +231,7 @@ class AgencyYear(Strict):
             "format",
             "title",
             "issued",
+            "index_number",
             "preface",
             "sections",
             "tables",

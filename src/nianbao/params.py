@@ -27,6 +27,7 @@ FIELD_NAMES = {
     "format": "格式版本",
     "title": "标题",
     "issued": "发布日期",
+    "index_number": "索引号",
     "preface": "开头段落",
     "sections": "正文各部分",
     "tables": "统计表",

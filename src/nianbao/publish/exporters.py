@@ -17,9 +17,27 @@ from typing import Any, ClassVar
 from nbconvert.exporters import HTMLExporter
 from traitlets import Bool, Unicode, default
 
+from nianbao.project import DEFAULT_FORMATS
+from nianbao.publish.outputs import BY_KEY
 from nianbao.report.meta import META_KEY
 
 TEMPLATES = str(resources.files("nianbao") / "templates" / "nbconvert")
+
+# What a reader can download from report.html, in this order, with the link text: the outputs (keys of
+# ``OUTPUTS``) that the build publishes beside the page, linked by the file name defined there.
+DOWNLOADS = {"pdf": "PDF 版", "docx": "Word 版"}
+# The column (栏目) government sites file these reports under, for the ColumnName meta tag.
+COLUMN_NAME = "政府信息公开年报"
+
+
+def downloads(formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[dict[str, str]]:
+    """Links to the files published beside report.html (only those the build makes)."""
+    return [
+        {"href": BY_KEY[key].filename, "text": text, "key": key}
+        for key, text in DOWNLOADS.items()
+        if key in BY_KEY and key in formats
+    ]
+
 
 # Cells with these tags never reach a published page.
 HIDDEN_TAGS = frozenset({"parameters", "injected-parameters", "analyst-only"})
@@ -35,6 +53,15 @@ def report_meta(nb: Any) -> dict[str, Any]:
             if meta:
                 return dict(meta)
     return {}
+
+
+def _chinese_date(iso: str) -> str:
+    """2024-01-12 → 2024年1月12日 (as the page's 成文日期 shows it); '' stays ''."""
+    try:
+        year, month, day = (int(part) for part in iso.split("-"))
+    except ValueError:
+        return ""
+    return f"{year}年{month}月{day}日"
 
 
 class ReportHTMLExporter(HTMLExporter):
@@ -58,6 +85,12 @@ class ReportHTMLExporter(HTMLExporter):
             "title": meta.get("title") or "政府信息公开工作年度报告",
             "agency": meta.get("agency", ""),
             "issued": meta.get("issued", ""),
+            "issued_text": _chinese_date(meta.get("issued", "")),
+            "index_number": meta.get("index_number", ""),
+            "description": meta.get("description", ""),
+            "year": meta.get("year", ""),
+            "column": COLUMN_NAME,
+            "downloads": downloads(),
             "lang": meta.get("lang", "zh-CN"),
             "hidden_tags": sorted(hidden),
             "review": self.review,

@@ -84,6 +84,13 @@ def build_tables(params: AgencyYear) -> dict[str, pd.DataFrame]:
     return tables.frames(params.tables)
 
 
+def description(params: AgencyYear) -> str:
+    """What a search result shows of the report: its opening sentence (at most 120 characters)."""
+    first = params.preface[0] if params.preface else params.display_title
+    sentence = first.split("。")[0] + ("。" if "。" in first else "")
+    return sentence if len(sentence) <= 120 else sentence[:119] + "…"
+
+
 def _show(html: str, part: str, params: AgencyYear, data: dict[str, Any] | None = None, **extra: Any) -> None:
     meta: dict[str, Any] = {
         META_KEY: {
@@ -93,6 +100,8 @@ def _show(html: str, part: str, params: AgencyYear, data: dict[str, Any] | None 
             "agency_id": params.agency.id,
             "year": params.year,
             "issued": params.issued.isoformat() if params.issued else "",
+            "index_number": params.index_number or "",
+            "description": description(params),
             "lang": "zh-CN",
         }
     }

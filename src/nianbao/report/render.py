@@ -12,7 +12,7 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
     from nianbao.model import AgencyYear
@@ -30,7 +30,44 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["selectors"] = _selectors
+    env.filters["keep_end"] = keep_end
+    env.filters["breakable"] = breakable
     return env
+
+
+# The characters that end a heading and are never left alone on its last line.
+KEEP_END = 2
+# A run of Latin letters, digits and URL punctuation long enough to leave a gap at a line's end when
+# it cannot break (a telephone number, a web address, a document number).
+LONG_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9./:_\-@%?=&#+~]{8,}")
+
+
+def keep_end(text: str, n: int = KEEP_END) -> Markup:
+    """``text`` with its last ``n`` characters bound together: a heading that wraps never ends in one
+    stranded character. The text itself is unchanged (the binding is a ``<span class="nobr">``)."""
+    text = str(text)
+    if len(text) <= n:
+        return Markup(escape(text))
+    return Markup(f'{escape(text[:-n])}<span class="nobr">{escape(text[-n:])}</span>')
+
+
+def breakable(text: str) -> Markup:
+    """A paragraph whose long Latin or digit runs may break between any two characters (``<wbr>``).
+
+    Chinese text breaks between any two characters, but a telephone number or a web address does
+    not; without this, the line before one is spread out character by character to fill the measure
+    ("与 乌 拉 特 … 联 系 （ 电 话 ："). Short numbers (years, counts) keep their digits together, and
+    the text itself is unchanged: ``<wbr>`` adds no character to the page or to copied text.
+    (WeasyPrint 70 ignores ``word-break: break-all`` on an inline span, and on a whole paragraph it
+    also lets a line begin with 。, so the break opportunities are in the markup.)
+    """
+    out, last = [], 0
+    text = str(text)
+    for m in LONG_TOKEN.finditer(text):
+        out += [escape(text[last : m.start()]), Markup("<wbr>").join(escape(ch) for ch in m.group())]
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
 
 
 def front(params: AgencyYear) -> str:
@@ -41,10 +78,12 @@ def front(params: AgencyYear) -> str:
 def section(params: AgencyYear, key: str, table_html: str = "") -> str:
     """One of the six sections under the format's exact heading, whatever the source numbered it."""
     sec = params.fmt.section(key)
+    # A grid table (表三, 表四) is wider than a phone: on one, it scrolls in its box under a hint.
+    wide = bool(sec.table) and params.fmt.tables[sec.table].layout == "grid"
     return (
         environment()
         .get_template("report/section.html.j2")
-        .render(section=sec, blocks=params.narrative(key), table_html=table_html)
+        .render(section=sec, blocks=params.narrative(key), table_html=table_html, wide=wide)
     )
 
 

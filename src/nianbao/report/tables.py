@@ -113,6 +113,59 @@ def format_value(v: CellValue | Any) -> str:
     return str(v)
 
 
+# A page may break inside a table only where a reader does not lose the thread: never inside a group of
+# sibling rows under one label (such as the eight rows of （三）不予公开), and never so that fewer than this
+# many rows stand alone at the top or at the foot of a page (the orphans and widows of a table).
+MIN_ROWS_APART = 3
+
+
+def keep_with_next(table: Table) -> list[bool]:
+    """For each value row of a grid table, whether a page must not break after it.
+
+    Rows under one label whose siblings are all rows of values form a group that stays on one page. A
+    label over sub-groups (三、本年度办理结果, set upright in a narrow column) keeps its rows together up
+    to the end of its first sub-group, so that it is never cut off with one or two rows under it. The first
+    and the last ``MIN_ROWS_APART`` rows of the table stay together too. Everywhere else a page may break,
+    and the table's header rows repeat on the next page.
+    """
+    leaves: list[Any] = []
+    spans: list[tuple[int, int]] = []  # [first, last] row indices that a page must not break inside
+
+    def walk(node: Any) -> tuple[int, int]:
+        if node.is_leaf:
+            leaves.append(node)
+            return len(leaves) - 1, len(leaves) - 1
+        ranges = [walk(child) for child in node.children]
+        first, last = ranges[0][0], ranges[-1][1]
+        if all(child.is_leaf for child in node.children):
+            spans.append((first, last))
+        else:
+            sub = next(r for child, r in zip(node.children, ranges, strict=True) if not child.is_leaf)
+            spans.append((first, sub[1]))
+        return first, last
+
+    for row in table.rows:
+        walk(row)
+    n = len(leaves)
+    spans += [(0, min(MIN_ROWS_APART, n) - 1), (max(n - MIN_ROWS_APART, 0), n - 1)]
+    keep = [False] * n
+    for first, last in spans:
+        for i in range(first, last):
+            keep[i] = True
+    return keep
+
+
+def value_class(text: str) -> str:
+    """The class of a value cell: ``blank``, or ``digits-N`` for a figure of six characters or more.
+
+    The stylesheet sets those a little smaller so that up to seven digits stay inside the narrow value
+    columns of 表三 and 表四 (the template's own widths, kept for the labels' sake).
+    """
+    if text == "":
+        return "blank"
+    return f"digits-{min(len(text), 9)}" if len(text) >= 6 else ""
+
+
 def _cells_by_position(fmt: Format, table: Table, df: pd.DataFrame) -> list[list[tuple[str, Any]]]:
     """Value rows of a labelled frame as (cell ref, value), in template order."""
     kf_rows: list[list[tuple[str, Any]]] = []
@@ -157,10 +210,15 @@ def to_html(df: pd.DataFrame, fmt: Format, table_key: str) -> str:
         for b in table.blocks:
             blocks.append({"block": b, "rows": [(row, next(it)) for row in b.rows], "stretch": width - len(b.columns)})
         return env.get_template("report/table_blocks.html.j2").render(
-            table=table, blocks=blocks, width=width, fmt_value=format_value
+            table=table, blocks=blocks, width=width, fmt_value=format_value, value_class=value_class
         )
     headers = table.column_header_rows()
     row_headers = table.row_header_cells()
     return env.get_template("report/table_grid.html.j2").render(
-        table=table, headers=headers, body=list(zip(row_headers, rows, strict=True)), fmt_value=format_value
+        table=table,
+        headers=headers,
+        body=list(zip(row_headers, rows, strict=True)),
+        keep=keep_with_next(table) if table.records_by == "rows" else [False] * len(rows),
+        fmt_value=format_value,
+        value_class=value_class,
     )
