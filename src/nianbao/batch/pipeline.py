@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from nianbao import atomic
+from nianbao.batch import provenance
 from nianbao.batch.keys import report_key, shared_key
 from nianbao.batch.state import ReportState, Step, all_states, read_state, state_path, write_state
 from nianbao.errors import ParamsNotFound
@@ -225,6 +226,7 @@ def _build_stale(
         for rel, (e, _) in checked.items():
             failed(e, "validate", f"{rel}: 校验失败 {type(err).__name__}: {err}")
         return
+    inputs = provenance.shared_inputs(project.notebook, project.expectations_dir)
     job_list = [
         Job(
             params_name=rel,
@@ -232,8 +234,9 @@ def _build_stale(
             notebook=notebook,
             formats=formats,
             parameters=_parameters(findings.get((params.agency.id, params.year))),
+            provenance=provenance.record(inputs, provenance.report_inputs(e.params_file, e.previous, formats)),
         )
-        for rel, (_, params) in checked.items()
+        for rel, (e, params) in checked.items()
     ]
     if not job_list:
         return
