@@ -83,8 +83,9 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
     return time.perf_counter() - t0, rc, mem.peak
 
 
-def naive(proj: Path, sample: int) -> list[float]:
-    """Per-report seconds of the naive pipeline on the first `sample` valid params files."""
+def naive(proj: Path, sample: int) -> tuple[list[float], int]:
+    """Per-report seconds of the naive pipeline on the first `sample` valid params files, and the peak
+    memory (bytes) of its biggest step's process tree (one report at a time)."""
     from nianbao.params import ParamsError, load_params
 
     files = []
@@ -98,33 +99,23 @@ def naive(proj: Path, sample: int) -> list[float]:
             break
     out = proj / "naive"
     out.mkdir()
-    times = []
+    times, peak = [], 0
     for i, f in enumerate(files):
         nb = out / f"{i}.ipynb"
-        t0 = time.perf_counter()
-        subprocess.run(
-            [
-                str(BIN / "papermill"),
-                "notebooks/annual_report.ipynb",
-                str(nb),
-                "-p",
-                "params_file",
-                str(f),
-                "--cwd",
-                "notebooks",
-            ],
-            cwd=proj,
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", str(nb)], check=True, capture_output=True)
-        subprocess.run(
+        papermill = [str(BIN / "papermill"), "notebooks/annual_report.ipynb", str(nb), "-p", "params_file", str(f)]
+        steps = [
+            [*papermill, "--cwd", "notebooks"],
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", str(nb)],
             [str(BIN / "weasyprint"), str(nb.with_suffix(".html")), str(nb.with_suffix(".pdf"))],
-            check=True,
-            capture_output=True,
-        )
-        times.append(time.perf_counter() - t0)
-    return times
+        ]
+        seconds = 0.0
+        for cmd in steps:
+            wall, rc, mem = timed(cmd, proj)
+            if rc != 0:
+                raise SystemExit(f"naive step failed ({rc}): {' '.join(cmd)}")
+            seconds, peak = seconds + wall, max(peak, mem)
+        times.append(seconds)
+    return times, peak
 
 
 def main() -> None:
@@ -136,53 +127,73 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
     args = ap.parse_args()
     nianbao = str(BIN / "nianbao")
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, str, str]] = []
+    load_before = loadavg()
     with tempfile.TemporaryDirectory() as tmp:
         small = project(Path(tmp) / "small", args.count, seed=1)
-        naive_times = naive(small, args.naive)
+        naive_times, naive_peak = naive(small, args.naive)
         naive_per = statistics.median(naive_times)
         wall, rc, peak = timed([nianbao, "build", "--force", "--jobs", str(args.jobs)], small)
         per = wall / args.count
-        noop_small, _, _ = timed([nianbao, "build"], small)
+        noop_small = statistics.median(timed([nianbao, "build"], small)[0] for _ in range(3))
         big = project(Path(tmp) / "big", args.noop_count, seed=2)
         wall_big, rc_big, peak_big = timed([nianbao, "build", "--jobs", str(args.jobs)], big)
-        noop_big, _, _ = timed([nianbao, "build"], big)
+        noop_big = statistics.median(timed([nianbao, "build"], big)[0] for _ in range(3))
+    load_after = loadavg()
+    mib = 2**20
     rows += [
         (
-            "machine",
-            f"{platform.machine()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
-            f"Python {platform.python_version()}",
+            "per report",
+            f"{naive_per:.2f} s (median of {len(naive_times)})",
+            f"{per:.3f} s (wall / {args.count}, --jobs {args.jobs})",
         ),
         (
-            f"naive per report (median of {len(naive_times)}; papermill CLI + GX in kernel, nbconvert CLI, WeasyPrint)",
-            f"{naive_per:.2f} s",
+            f"batch wall time, {args.count} agency-years",
+            f"{naive_per * args.count:.0f} s (extrapolated)",
+            f"{wall:.1f} s (exit {rc})",
         ),
-        (f"naive, extrapolated to {args.count}", f"{naive_per * args.count:.0f} s"),
-        (f"nianbao build --force, {args.count} agency-years, --jobs {args.jobs} (exit {rc})", f"{wall:.1f} s wall"),
-        ("nianbao per report (wall / count)", f"{per:.3f} s"),
-        ("ratio naive / nianbao per report", f"{naive_per / per:.1f}×"),
-        (f"no-op rebuild, {args.count}", f"{noop_small:.2f} s"),
-        (f"peak memory (process tree), {args.count}", f"{peak / 2**20:.0f} MiB"),
+        (f"no-op rebuild, {args.count}", f"{naive_per * args.count:.0f} s (rebuilds all)", f"{noop_small:.2f} s"),
         (
-            f"nianbao build, {args.noop_count} agency-years (exit {rc_big})",
-            f"{wall_big:.1f} s wall, {wall_big / args.noop_count:.3f} s per report",
+            f"peak memory, {args.count}",
+            f"{naive_peak / mib:.0f} MiB (one report at a time)",
+            f"{peak / mib:.0f} MiB (process tree)",
         ),
-        (f"no-op rebuild, {args.noop_count}", f"{noop_big:.2f} s"),
-        (f"peak memory (process tree), {args.noop_count}", f"{peak_big / 2**20:.0f} MiB"),
+        (
+            f"batch wall time, {args.noop_count} agency-years",
+            f"{naive_per * args.noop_count:.0f} s (extrapolated)",
+            f"{wall_big:.1f} s, {wall_big / args.noop_count:.3f} s per report (exit {rc_big})",
+        ),
+        (
+            f"no-op rebuild, {args.noop_count}",
+            f"{naive_per * args.noop_count:.0f} s (rebuilds all)",
+            f"{noop_big:.2f} s",
+        ),
+        (f"peak memory, {args.noop_count}", f"{naive_peak / mib:.0f} MiB", f"{peak_big / mib:.0f} MiB (process tree)"),
+        ("ratio naive / nianbao per report", "", f"{naive_per / per:.1f}×"),
     ]
-    width = max(len(k) for k, _ in rows)
-    text = "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}; load average {load_before} before, {load_after} after"
+    )
+    header = ("measure", "naive papermill + nbconvert + WeasyPrint CLIs", "nianbao build")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    text = "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows])
+    print(machine)
     print(text)
     if args.write:
-        table = "\n".join(f"| {k} | {v} |" for k, v in rows)
+        table = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
         (Path(__file__).parent / "RESULTS.md").write_text(
             "# Benchmark results\n\nProduced by `python benchmarks/run.py --write` "
-            f"(count {args.count}, naive sample {args.naive}, no-op count {args.noop_count}). The generated\n"
-            "sets include three params files broken on purpose, hence exit 2; per-report cost is wall time over all\n"
-            "of them, start-up (Great Expectations import, worker and kernel start) included.\n\n"
-            f"| measure | value |\n|---|---|\n{table}\n",
+            f"(count {args.count}, naive sample {args.naive}, no-op count {args.noop_count}) on {machine}.\n"
+            "The generated sets include three params files broken on purpose, hence exit 2; per-report cost is\n"
+            "wall time over all of them, start-up (Great Expectations import, worker and kernel start) included.\n\n"
+            f"| measure | {header[1]} | {header[2]} |\n|---|---|---|\n{table}\n",
             encoding="utf-8",
         )
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 if __name__ == "__main__":

@@ -53,3 +53,21 @@ print(json.dumps({{"loaded": [m for m in heavy if m in sys.modules], "body": bod
     assert out["body"] == (seed_build / "report.html").read_text(encoding="utf-8")
     assert out["review"] == (seed_build / "review.html").read_text(encoding="utf-8")
     assert "海流图" in out["body"]
+
+
+def test_the_pdf_is_typeset_from_the_page_just_rendered(seed_build: Path, monkeypatch: pytest.MonkeyPatch):
+    import nbformat
+
+    from nianbao.publish.outputs import render_all
+
+    nb = nbformat.read(seed_build / "report.ipynb", as_version=4)
+    pdf = exporter("pdf")
+
+    def render_again(*args: object, **kw: object) -> None:
+        raise AssertionError("the report page was rendered a second time for the PDF")
+
+    monkeypatch.setattr(pdf, "from_notebook_node", render_again)
+    files = render_all(nb, ("html", "pdf"))
+    # The same bytes as the PDF exporter on its own (nbconvert CLI) and as the build published.
+    assert files[filename("pdf")] == (seed_build / "report.pdf").read_bytes()
+    assert files[filename("html")] == (seed_build / "report.html").read_bytes()

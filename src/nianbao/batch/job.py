@@ -1,8 +1,8 @@
 """The unit of work of a build, runnable in any process: a local pool worker or a Dask worker.
 
-A ``Job`` carries everything a report needs as data (the params mapping, the findings, the notebook),
-so a worker needs the nianbao package but no access to the project's files. It returns the rendered
-files as bytes; the caller writes them into build/ atomically.
+A ``Job`` carries everything a report needs as data (the params mapping, the findings, the notebook, the
+provenance the parent gathered), so a worker needs the nianbao package but no access to the project's
+files. It returns the rendered files as bytes; the caller writes them into build/ atomically.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class Job:
     formats: tuple[str, ...] = ("html",)
     parameters: dict[str, Any] = field(default_factory=dict)  # further papermill parameters (findings, …)
     engine: str | None = "nianbao_warm"
+    provenance: dict[str, Any] = field(default_factory=dict)  # nianbao.batch.provenance.record(); {}: none
 
 
 @dataclass
@@ -57,6 +58,7 @@ def findings_json(job: Job) -> bytes:
         format=job.params.get("format"),
         review=review.counts(),
         decisions=job.parameters.get("decisions") or [],
+        **({"provenance": job.provenance} if job.provenance else {}),
     )
     return dumps(doc)
 
@@ -71,6 +73,7 @@ def run_job(job: Job) -> Outcome:
     from papermill.exceptions import PapermillExecutionError
 
     from nianbao.batch.execute import execute_node
+    from nianbao.batch.provenance import stamp
     from nianbao.publish.outputs import filename, render_all
 
     # The params' fields are injected as parameters the notebook does not declare: not worth a warning.
@@ -90,6 +93,7 @@ def run_job(job: Job) -> Outcome:
         out.step, out.message = "execute", f"{job.params_name}: {type(err).__name__}: {err}"
     else:
         try:
+            stamp(nb, job.provenance)  # no clock readings; what made it, for report.ipynb and review.html
             out.files = render_all(nb, job.formats, review=True)
             if job.parameters.get("findings") is not None:
                 out.files[filename("findings")] = findings_json(job)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from nianbao import atomic
+from nianbao.batch import provenance
 from nianbao.batch.keys import report_key, shared_key
 from nianbao.batch.state import ReportState, Step, all_states, read_state, state_path, write_state
 from nianbao.errors import ParamsNotFound
@@ -236,6 +237,7 @@ def _build_stale(
         rel: _review(project, params, findings.get((params.agency.id, params.year)))
         for rel, (_, params) in checked.items()
     }
+    inputs = provenance.shared_inputs(project.notebook, project.expectations_dir)
     job_list = [
         Job(
             params_name=rel,
@@ -243,8 +245,14 @@ def _build_stale(
             notebook=notebook,
             formats=formats,
             parameters=_parameters(reviews[rel], params),
+            provenance=provenance.record(
+                inputs,
+                provenance.report_inputs(
+                    e.params_file, e.previous, formats, project.reviews_file(params.agency.id, params.year)
+                ),
+            ),
         )
-        for rel, (_, params) in checked.items()
+        for rel, (e, params) in checked.items()
     ]
     if not job_list:
         return

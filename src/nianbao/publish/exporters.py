@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from nbconvert.exporters import HTMLExporter
 from traitlets import Bool, Unicode, default
 
+from nianbao.batch.provenance import of_notebook
 from nianbao.project import DEFAULT_FORMATS
 from nianbao.publish.outputs import BY_KEY
 from nianbao.report.meta import META_KEY
@@ -94,6 +95,8 @@ class ReportHTMLExporter(HTMLExporter):
             "lang": meta.get("lang", "zh-CN"),
             "hidden_tags": sorted(hidden),
             "review": self.review,
+            # 生成依据 (what made this report), shown in the reviewer's copy only.
+            "provenance": of_notebook(nb) if self.review else None,
         }
         output, resources = super().from_notebook_node(nb, resources, **kw)
         if self.review:  # the reviewer's copy points at the culprit cells (nianbao.publish.annotate)

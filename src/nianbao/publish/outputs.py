@@ -3,9 +3,10 @@
 Every file name under ``build/<year>/<agency-id>/`` is defined here once (``OUTPUTS``) and read by the
 batch job, the index page and the tests. Exported files name their nbconvert exporter by its entry-point
 name and are found through nbconvert's own ``get_exporter`` (``jupyter nbconvert --to nianbao_pdf``
-finds the same class). ``render_all`` renders an executed notebook into its files in memory; callers
-write them atomically. nbconvert is imported only when something is exported: the index page and the
-CLI read the names without paying for it.
+finds the same class). ``render_all`` renders an executed notebook into its files in memory (an exporter
+that typesets another output's page, as the PDF does report.html, is handed that page rather than
+rendering it again); callers write them atomically. nbconvert is imported only when something is
+exported: the index page and the CLI read the names without paying for it.
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ def render_all(nb: nbformat.NotebookNode, formats: tuple[str, ...], review: bool
 
     files = {filename("ipynb"): nbformat.writes(nb).encode("utf-8")}
     for key in (*formats, *(("review",) if review else ())):
-        body, _ = exporter(key).from_notebook_node(nb)
+        exp = exporter(key)
+        source = getattr(exp, "typeset_from", None)  # the PDF typesets report.html: not rendered twice
+        if source is not None and filename(source) in files:
+            body = exp.from_html(files[filename(source)].decode("utf-8"))  # type: ignore[attr-defined]
+        else:
+            body, _ = exp.from_notebook_node(nb)
         files[filename(key)] = _bytes(body)
     return files

@@ -150,6 +150,39 @@ def pdf_stylesheet() -> Any:
     return CSS(string=css, font_config=font_config(), url_fetcher=url_fetcher())
 
 
+@cache
+def _serialized_once(cls: type) -> type:
+    """``cls`` (a pydyf stream class) with its serialized, compressed ``data`` computed once and kept."""
+
+    def data(self: Any) -> bytes:
+        kept = self.__dict__.get("_nianbao_data")
+        if kept is None:
+            kept = self.__dict__["_nianbao_data"] = super(once, self).data
+        return kept
+
+    once = type(f"Once{cls.__name__}", (cls,), {"data": property(data), "__module__": __name__})
+    return once
+
+
+def serialize_streams_once(document: Any, pdf: Any) -> None:
+    """A WeasyPrint ``finisher``: each stream of the PDF is compressed once instead of twice.
+
+    For the file identifier (``pdf_identifier=True``), pydyf serializes every object a second time to
+    hash it, and a stream's ``data`` is a property that compresses its content (zlib level 9) each time it
+    is read: the fonts (several MB before compression) were compressed twice, about a tenth of writing the
+    PDF. Keeping each stream's bytes after the first reading changes no byte of the file. Should pydyf's
+    objects ever refuse the class change, the PDF is still made, only slower.
+    """
+    import pydyf
+
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream) and not type(obj).__name__.startswith("Once"):
+            try:
+                obj.__class__ = _serialized_once(type(obj))
+            except TypeError:  # pragma: no cover - depends on the pydyf release
+                return
+
+
 def html_to_pdf(html: str) -> bytes:
     """Typeset report HTML as PDF bytes.
 
@@ -163,7 +196,7 @@ def html_to_pdf(html: str) -> bytes:
     document = HTML(string=html, url_fetcher=url_fetcher(), media_type="print").render(
         stylesheets=[pdf_stylesheet()], font_config=font_config()
     )
-    return document.write_pdf(pdf_identifier=True, pdf_tags=True)
+    return document.write_pdf(pdf_identifier=True, pdf_tags=True, finisher=serialize_streams_once)
 
 
 class ReportPDFExporter(ReportHTMLExporter):
@@ -171,6 +204,9 @@ class ReportPDFExporter(ReportHTMLExporter):
 
     export_from_notebook = "nianbao report (PDF)"
     output_mimetype = "application/pdf"
+    # The output whose HTML this one typesets: a caller that has just rendered report.html passes it to
+    # ``from_html`` instead of rendering the same page again (``nianbao.publish.outputs.render_all``).
+    typeset_from = "html"
 
     @default("file_extension")
     def _file_extension_default(self) -> str:
@@ -186,4 +222,8 @@ class ReportPDFExporter(ReportHTMLExporter):
 
     def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any) -> tuple[bytes, dict]:  # type: ignore[override]
         html, resources = super().from_notebook_node(nb, resources, **kw)
-        return html_to_pdf(html), resources
+        return self.from_html(html), resources
+
+    def from_html(self, html: str) -> bytes:
+        """The PDF of the report page ``html`` (what ``ReportHTMLExporter`` made of the notebook)."""
+        return html_to_pdf(html)

@@ -1,0 +1,81 @@
+"""No-op rebuild of N agency-years without building N reports first.
+
+    .venv/bin/python benchmarks/noop.py [--count 1000] [--repeat 5]
+
+Builds the seed agency-year once (`nianbao run`), then lays out N-1 more agency-years that are copies of it:
+the same params bytes under params/seed-copy-NNNN/2023.yaml, its outputs hard-linked into
+build/2023/seed-copy-NNNN/ and its state record with the agency id replaced. Every copy then has the
+content key a real build would have given it (the key hashes the params' bytes, not the folder), so
+`nianbao build` finds all N current and rebuilds nothing. Prints the median wall time of that command (the
+whole process: Python start-up, imports, hashing, reading N state records, the index page) over REPEAT
+runs, with the load average beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_ID = "wltzq-hailiutu"
+NIANBAO = str(Path(sys.executable).with_name("nianbao"))
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def fan_out(project: Path, count: int) -> None:
+    """N-1 copies of the built seed: params, hard-linked outputs, state records."""
+    params = project / "params" / SEED_ID / "2023.yaml"
+    out = project / "build" / "2023" / SEED_ID
+    state = (project / "build" / ".state" / "2023" / f"{SEED_ID}.json").read_text(encoding="utf-8")
+    for i in range(1, count):
+        agency = f"seed-copy-{i:04d}"
+        (project / "params" / agency).mkdir(parents=True)
+        shutil.copyfile(params, project / "params" / agency / "2023.yaml")
+        dest = project / "build" / "2023" / agency
+        dest.mkdir(parents=True)
+        for f in out.iterdir():
+            os.link(f, dest / f.name)
+        (project / "build" / ".state" / "2023" / f"{agency}.json").write_text(
+            state.replace(SEED_ID, agency), encoding="utf-8"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--count", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--keep", type=Path, help="lay the project out in this (new) folder and keep it, e.g. to profile")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        project = args.keep or Path(tmp)
+        shutil.copytree(ROOT / "notebooks", project / "notebooks")
+        shutil.copytree(ROOT / "expectations", project / "expectations")
+        (project / "params" / SEED_ID).mkdir(parents=True)
+        shutil.copyfile(ROOT / "params" / SEED_ID / "2023.yaml", project / "params" / SEED_ID / "2023.yaml")
+        subprocess.run([NIANBAO, "run", f"params/{SEED_ID}/2023.yaml"], cwd=project, check=True, capture_output=True)
+        fan_out(project, args.count)
+        first = subprocess.run([NIANBAO, "build"], cwd=project, capture_output=True, text=True)
+        assert f"生成 0 份，未变跳过 {args.count} 份" in first.stdout, first.stdout + first.stderr
+        times = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            subprocess.run([NIANBAO, "build"], cwd=project, check=True, capture_output=True)
+            times.append(time.perf_counter() - t0)
+        print(
+            f"no-op rebuild of {args.count} agency-years: median {statistics.median(times):.2f} s "
+            f"(min {min(times):.2f}, max {max(times):.2f}, {args.repeat} runs); load average {loadavg()}"
+        )
+
+
+if __name__ == "__main__":
+    main()
