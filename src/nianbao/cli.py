@@ -32,7 +32,15 @@ class NianbaoGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except OSError as os_err:  # a full or read-only disk: one line, its own exit code
+                from nianbao.errors import storage_error
+
+                mapped = storage_error(os_err)
+                if mapped is None:
+                    raise
+                raise mapped from None
         except NianbaoError as err:
             if err.lead:
                 err_console.print(f"[red]{escape(err.lead)}[/]", end="")
@@ -78,6 +86,8 @@ def run(
     ],
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="parallel workers (default: all cores)")] = 0,
     strict: Annotated[bool, typer.Option("--strict", help="exit 1 when any error-severity finding exists")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="seconds one report may take before it fails")] = 300.0,
+    wait: Annotated[float, typer.Option("--wait", help="seconds to wait for another build holding build/")] = 10.0,
 ) -> None:
     """Build these agency-years now, current or not: validate, execute, publish, refresh build/index.html.
 
@@ -95,11 +105,21 @@ def run(
     if len(missing) == len(params_files):
         raise ParamsNotFound("找不到参数文件：" + "、".join(str(p) for p in missing))
     project = _project_of(next(p for p in params_files if p.is_file()))
-    summary = run_build(project, params_files, jobs=jobs or os.cpu_count() or 1, force=True)
+    summary = run_build(
+        project,
+        params_files,
+        jobs=jobs or os.cpu_count() or 1,
+        force=True,
+        timeout=timeout,
+        wait=wait,
+        on_wait=_waiting,
+    )
     for state in sorted(summary.selection, key=lambda s: s.params_file):
         if state.failed:
-            err_console.print(f"[red]✗[/] {escape(state.params_file)} \\[{state.step_label}]")
+            err_console.print(f"[red]✗[/] {escape(state.params_file)} \\[{escape(state.step_label)}]")
             err_console.print(state.message, markup=False, soft_wrap=True)
+            if state.stale:
+                err_console.print(f"  {state.stale_note}（保留上次生成的文件）", markup=False)
             continue
         assert state.agency_year is not None
         review = (project.out_dir(*state.agency_year) / filename("review")).relative_to(project.root)
@@ -108,6 +128,10 @@ def run(
             f"（错误 {state.errors} 项，警告 {state.warnings} 项）"
         )
     raise typer.Exit(exit_code(summary.selection, strict))
+
+
+def _waiting(holder: str) -> None:
+    err_console.print(f"build/ 正由另一次生成使用（{holder}），等待其结束……", markup=False)
 
 
 def _project_of(params_file: Path) -> Project:
@@ -126,6 +150,8 @@ def build(
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786")
     ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="seconds one report may take before it fails")] = 300.0,
+    wait: Annotated[float, typer.Option("--wait", help="seconds to wait for another build holding build/")] = 10.0,
 ) -> None:
     """Build every agency-year under PATHS into build/, skipping current reports, and write build/index.html.
 
@@ -162,6 +188,9 @@ def build(
             jobs=jobs or os.cpu_count() or 1,
             force=force,
             scheduler=scheduler,
+            timeout=timeout,
+            wait=wait,
+            on_wait=_waiting,
             on_plan=lambda n: progress.update(task, total=n),
             on_result=on_result,
         )
@@ -174,10 +203,11 @@ def _print_summary(summary: Summary) -> None:
 
     if summary.failing:
         failures = Table(title="生成失败", show_lines=True)
-        for col in ("参数文件", "步骤", "原因"):
+        for col in ("参数文件", "步骤", "原因", "已发布的文件"):
             failures.add_column(col, overflow="fold")
         for s in summary.failing:
-            failures.add_row(escape(s.params_file), s.step_label, escape(s.message))
+            kept = s.stale_note + "（保留上次生成的文件）" if s.stale else "无"
+            failures.add_row(escape(s.params_file), escape(s.step_label), escape(s.message), escape(kept))
         console.print(failures)
     # A params file that failed before and has not changed is skipped, but it still counts as failed, once.
     skipped = sum(not s.failed for s in summary.skipped)
@@ -187,9 +217,11 @@ def _print_summary(summary: Summary) -> None:
         table.add_column(col, justify="right")
     table.add_row(*(str(n) for n in (*counts, summary.errors, summary.warnings)))
     console.print(table)
+    stale = f"（其中 {len(summary.stale)} 份保留上次成功生成的文件，已标为过期）" if summary.stale else ""
     console.print(
-        f"生成 {counts[0]} 份，未变跳过 {counts[1]} 份，失败 {counts[2]} 份，移除 {counts[3]} 份；"
-        f"校验结果：错误 {summary.errors} 项，警告 {summary.warnings} 项 → build/index.html"
+        f"生成 {counts[0]} 份，未变跳过 {counts[1]} 份，失败 {counts[2]} 份{stale}，移除 {counts[3]} 份；"
+        f"校验结果：错误 {summary.errors} 项，警告 {summary.warnings} 项 → build/index.html",
+        markup=False,
     )
 
 
