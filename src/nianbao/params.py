@@ -52,6 +52,7 @@ class _NoAliasDumper(yaml.SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
+
 # How the top-level fields are called in messages.
 FIELD_NAMES = {
     "agency": "机关",
@@ -198,9 +199,7 @@ def text_problems(data: Any, path: str = "") -> list[Problem]:
 def _text_problem(text: str, path: str, what: str) -> list[Problem]:
     out = []
     if len(text) > MAX_TEXT_CHARS:
-        out.append(
-            Problem(path, _where(path), f"{what}文字过长：{len(text):,} 个字，每项最多 {MAX_TEXT_CHARS:,} 个字")
-        )
+        out.append(Problem(path, _where(path), f"{what}文字过长：{len(text):,} 个字，每项最多 {MAX_TEXT_CHARS:,} 个字"))
     bad = next((i for i, c in enumerate(text) if ord(c) in CONTROL), None)
     if bad is not None:
         out.append(

@@ -68,8 +68,8 @@ FAULT_ENV = "NIANBAO_FAULT"
 
 
 def fault(kind: str, agency_id: str) -> bool:
-    """Whether ``NIANBAO_FAULT`` asks for fault ``kind`` on ``agency_id`` (reliability tests only)."""
-    return os.environ.get(FAULT_ENV, "") == f"{kind}:{agency_id}"
+    """Whether ``NIANBAO_FAULT`` (comma-separated ``kind:agency-id``) asks for ``kind`` on ``agency_id``."""
+    return f"{kind}:{agency_id}" in os.environ.get(FAULT_ENV, "").split(",")
 
 
 def disk_full(path: str) -> OSError:
@@ -148,6 +148,20 @@ def _run(job: Job, out: Outcome) -> None:
             )
 
 
+def _warm_up(job: Job) -> None:
+    """Start this process's warm kernel before the deadline runs: starting it has its own time-out, and
+    the deadline is the report's, not the machine's start-up."""
+    if job.engine != "nianbao_warm":
+        return
+    from nianbao.batch.execute import kernel_name
+    from nianbao.batch.warm_kernel import warm_kernel
+
+    try:
+        warm_kernel(kernel_name())
+    except Exception:  # reported by the run itself, with the report's name
+        logging.getLogger("papermill").debug("warm kernel start failed", exc_info=True)
+
+
 def run_job(job: Job) -> Outcome:
     """Execute and export one report; never raises for a failing report."""
     # The params' fields are injected as parameters the notebook does not declare: not worth a warning.
@@ -155,6 +169,7 @@ def run_job(job: Job) -> Outcome:
     t0 = time.perf_counter()
     out = Outcome(job.params_name)
     try:
+        _warm_up(job)
         with deadline(job.timeout):
             _run(job, out)
     except JobTimeout:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import re
 import shutil
 import signal
@@ -119,18 +120,21 @@ class Summary:
 
 def discover(paths: Iterable[Path]) -> list[Path]:
     """Every file under each folder that looks like params (``*.yaml``, ``*.yml``, any name), so that a
-    misnamed one is reported instead of skipped; files are taken as given. A folder that does not
-    exist raises ``ParamsNotFound`` (an unmounted share must not look like "no reports")."""
+    misnamed one is reported instead of skipped; an agency folder that is a symlink is looked into (one
+    level), no other symlink is followed. Files are taken as given. A folder that does not exist raises
+    ``ParamsNotFound`` (an unmounted share must not look like "no reports")."""
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found += sorted(
-                q
-                for q in p.rglob("*")
-                if q.suffix.lower() in PARAMS_SUFFIXES
-                and not any(part.startswith(".") for part in q.relative_to(p).parts)
-                and q.is_file()
-            )
+            tops = [p, *(c for c in sorted(p.iterdir()) if c.is_symlink() and c.is_dir())]
+            for top in tops:
+                for folder, dirs, names in os.walk(top):
+                    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                    found += (
+                        Path(folder, n)
+                        for n in sorted(names)
+                        if Path(n).suffix.lower() in PARAMS_SUFFIXES and not n.startswith(".")
+                    )
         elif p.suffix.lower() in PARAMS_SUFFIXES or p.exists():
             found.append(p)
         else:
@@ -156,13 +160,14 @@ def entries(project: Project, files: Iterable[Path]) -> tuple[list[Entry], list[
             bad.append(ReportState.failure(rel, "params", f"{rel}: 找不到此参数文件"))
         elif f.is_relative_to(params_dir) and not inside:
             bad.append(ReportState.failure(rel, "params", f"{rel}: 不能放在下级文件夹中，{layout}"))
-        elif f.suffix != ".yaml":
+        elif f.suffix not in PARAMS_SUFFIXES:
             bad.append(ReportState.failure(rel, "params", f"{rel}: 扩展名应为 .yaml，未生成；{layout}", **fields))
         elif where is None:
             bad.append(ReportState.failure(rel, "params", f"{rel}: 文件名或文件夹名不合规则，未生成；{layout}"))
         else:
             year = where[1]
-            out.append(Entry(f, rel, where[0], year, f.with_name(f"{year - 1}.yaml")))
+            before = [f.with_name(f"{year - 1}{suffix}") for suffix in (f.suffix, *PARAMS_SUFFIXES)]
+            out.append(Entry(f, rel, where[0], year, next((b for b in before if b.is_file()), before[0])))
     by_year: dict[tuple[str, int], list[Entry]] = {}
     for e in out:
         by_year.setdefault((e.agency_id, e.year), []).append(e)
@@ -383,12 +388,20 @@ def _build_stale(
             failed(e, "params", f"{e.rel}: 文件位于 {e.agency_id}/ 文件夹，但 agency.id 为 {params.agency.id[:64]!r}")
             continue
         checked[e.rel] = (e, params)
+    if not checked:
+        return
+    # Before the validation: an unreachable scheduler is said at once (SchedulerUnavailable).
+    executor = make_executor(min(jobs, len(checked)), scheduler)
     try:
-        findings = in_child(batch_findings, project, list(checked.values())) if checked else {}
+        findings = in_child(batch_findings, project, list(checked.values()))
     except Exception as err:  # GX itself failed (suites missing or unreadable): no report can be checked
+        executor.close()
         for rel, (e, _) in checked.items():
             failed(e, "validate", f"{rel}: 校验失败 {type(err).__name__}: {str(err)[:500]}")
         return
+    except BaseException:
+        executor.abort()
+        raise
     job_list = [
         Job(
             params_name=rel,
@@ -400,9 +413,6 @@ def _build_stale(
         )
         for rel, (_, params) in checked.items()
     ]
-    if not job_list:
-        return
-    executor = make_executor(min(jobs, len(job_list)), scheduler)
     try:
         for outcome in executor.run(job_list):
             entry, params = checked[outcome.params_name]

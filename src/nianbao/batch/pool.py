@@ -7,9 +7,11 @@ whole ``ProcessPoolExecutor``; the local executor then starts a new pool, runs a
 not started, and runs each job that was running when it broke alone, one at a time: only a job that
 kills its worker on its own fails ("工作进程异常退出"), the innocent ones are built. Each job marks its
 start in a file, so the executor knows which were running; a job past its deadline (plus a grace) whose
-worker no longer answers its own timer is killed from here. Workers die with the build (Linux
-``PR_SET_PDEATHSIG``) and kernels with their worker (ipykernel watches its parent), so no process
-outlives a killed build. On Dask: an unreachable scheduler or one without workers is
+worker no longer answers its own timer is killed from here. Workers die with the build (a thread
+waits on the build's pidfd) and kernels with their worker (ipykernel watches its parent), and then the
+forkserver (once no worker holds its pipe), so no process outlives a killed build.
+
+On Dask: an unreachable scheduler or one without workers is
 ``SchedulerUnavailable`` (exit 6), a lost worker's jobs are retried by Dask (``retries``).
 """
 
@@ -17,13 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import multiprocessing
 import os
+import select
 import shutil
 import signal
-import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -83,32 +85,52 @@ def process_context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
-def die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (a pool worker when the build is killed)."""
-    if sys.platform != "linux":
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the parent died before the call
-            os._exit(1)
+def watch_build(build_pid: int) -> None:
+    """End this worker when the build process ``build_pid`` ends, however it ends (SIGKILL included).
+
+    Pool workers are children of the forkserver, not of the build, and each holds the forkserver's
+    "alive" pipe, so neither goes away by itself when the build is killed: a daemon thread waits on the
+    build's pidfd (Linux; elsewhere it polls) and exits the worker. The worker's kernels follow within a
+    second (ipykernel ends when its parent does)."""
+
+    def wait_then_exit() -> None:
+        try:
+            fd = os.pidfd_open(build_pid)
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])
+        else:
+            while True:
+                try:
+                    os.kill(build_pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass
+                time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=wait_then_exit, name="nianbao-watch-build", daemon=True).start()
 
 
 def in_child(fn: Callable[..., T], *args: Any) -> T:
     """``fn(*args)`` in a short-lived child process, so what it imports and allocates (Great Expectations:
     ≈ 300 MB) is given back when it returns instead of staying in the parent for the whole build."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=process_context(), initializer=die_with_parent) as pool:
+    with ProcessPoolExecutor(
+        max_workers=1, mp_context=process_context(), initializer=watch_build, initargs=(os.getpid(),)
+    ) as pool:
         return pool.submit(fn, *args).result()
 
 
-def _init_worker() -> None:
+def _init_worker(build_pid: int) -> None:
     """Die with the build; shut the worker's warm kernel down when the pool ends the worker (atexit
     does not run there)."""
     from multiprocessing.util import Finalize
 
     from nianbao.batch.warm_kernel import shutdown_all
 
-    die_with_parent()
+    watch_build(build_pid)
     Finalize(None, shutdown_all, exitpriority=10)
 
 
@@ -140,7 +162,9 @@ class LocalExecutor:
     def _pool(self, size: int) -> ProcessPoolExecutor:
         if self.pool is None or self.size != size:
             self._drop_pool()
-            self.pool = ProcessPoolExecutor(max_workers=size, mp_context=process_context(), initializer=_init_worker)
+            self.pool = ProcessPoolExecutor(
+                max_workers=size, mp_context=process_context(), initializer=_init_worker, initargs=(os.getpid(),)
+            )
             self.size = size
         return self.pool
 
