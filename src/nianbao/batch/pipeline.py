@@ -41,7 +41,6 @@ from nianbao.batch.state import (
     ReportState,
     Step,
     all_states,
-    read_state,
     state_path,
     write_state,
 )
@@ -210,10 +209,10 @@ def is_current(project: Project, entry: Entry, state: ReportState | None) -> boo
     return True
 
 
-def remove_orphans(project: Project, keep: set[tuple[str, int]]) -> list[str]:
+def remove_orphans(project: Project, keep: set[tuple[str, int]], states: list[ReportState] | None = None) -> list[str]:
     """Outputs and states of agency-years whose params file was deleted (the only way outputs go)."""
     removed = []
-    for state in all_states(project):
+    for state in all_states(project) if states is None else states:
         where = state.agency_year
         if where is None or where in keep or (project.root / state.params_file).is_file():
             continue
@@ -302,33 +301,35 @@ def _build(
     found, bad = entries(project, files)
     shared = shared_key(project.notebook, project.root / "expectations")
     stale: list[Entry] = []
+    # Every record, read once: the skip check, the orphans and the summary all use these.
+    known = {s.agency_year: s for s in all_states(project) if s.agency_year is not None}
     for e in found:
         e.key = report_key(shared, e.params_file, e.previous, formats)
-        e.state = read_state(state_path(project, e.agency_id, e.year))
+        e.state = known.get((e.agency_id, e.year))
         if not force and e.state is not None and is_current(project, e, e.state):
             summary.skipped.append(e.state)
             report("skipped", e.state)
         else:
             stale.append(e)
     for i, state in enumerate(bad):
-        state = bad[i] = _keep_outputs(project, state, read_state_of(project, state))
+        state = bad[i] = _keep_outputs(project, state, known.get(state.agency_year) if state.agency_year else None)
         write_state(project, state)
         summary.failed.append(state)
         report("failed", state)
     if on_plan:
         on_plan(len(found) + len(bad))
     keep = {(e.agency_id, e.year) for e in found} | {s.agency_year for s in bad if s.agency_year is not None}
-    summary.removed = remove_orphans(project, keep)
+    summary.removed = remove_orphans(project, keep, list(known.values()))
     if stale:
         _build_stale(project, stale, jobs, scheduler, formats, timeout, summary, report)
-    summary.states = all_states(project) + [s for s in bad if s.agency_year is None]
+    for state in summary.built + summary.failed:
+        if state.agency_year is not None:
+            known[state.agency_year] = state
+    gone = set(summary.removed)
+    current = sorted((s for s in known.values() if s.params_file not in gone), key=lambda s: (s.year or 0, s.agency_id))
+    summary.states = current + [s for s in bad if s.agency_year is None]
     write_index(project, summary.states)
     return summary
-
-
-def read_state_of(project: Project, state: ReportState) -> ReportState | None:
-    where = state.agency_year
-    return read_state(state_path(project, *where)) if where else None
 
 
 def _keep_outputs(project: Project, failure: ReportState, previous: ReportState | None) -> ReportState:
