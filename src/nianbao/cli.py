@@ -287,14 +287,16 @@ def _import_one(source: Path, agency_id: str | None, output: Path | None, force:
     result = import_source(source, agency_id)
     _print_report(result.report)
     if result.params is None:
-        err_console.print(f"[red]✗[/] {source}：未能生成参数文件", highlight=False)
+        err_console.print(f"[red]✗[/] {escape(str(source))}：未能生成参数文件", highlight=False)
         raise typer.Exit(1)
     params = result.params
     # Outside a project the first import starts one here: params/ under the working folder.
     project = project_or_none() or Project(Path.cwd())
     target = output or project.params_dir / params.agency.id / f"{params.year}.yaml"
     save(result, target, force=force)
-    console.print(f"[green]✓[/] {source} → {target}（导入报告：{report_path(target)}）")
+    console.print(
+        f"[green]✓[/] {escape(str(source))} → {escape(str(target))}（导入报告：{escape(str(report_path(target)))}）"
+    )
 
 
 def _print_import_summary(outcomes: list[Any], report_path: Any) -> None:
@@ -372,7 +374,7 @@ def new(
     params = load_params(from_params) if from_params is not None else None
     format_ = get_format(fmt or (params.format if params else format_for_year(year) or DEFAULT_FORMAT))
     write_workbook(xlsx, format_, agency_id, year, params)
-    console.print(f"[green]✓[/] {xlsx}")
+    console.print(f"[green]✓[/] {escape(str(xlsx))}")
 
 
 SEVERITY_STYLE = {"error": "[bold red]错误[/]", "warning": "[yellow]警告[/]"}

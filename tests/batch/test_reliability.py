@@ -305,6 +305,20 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_6(project: Path):
     assert published(project) == before
 
 
+def test_a_scheduler_without_workers_times_out_instead_of_waiting_forever(project: Path):
+    from distributed import LocalCluster
+
+    before = published(project)
+    with LocalCluster(n_workers=0, processes=True, dashboard_address=None) as cluster:
+        result = nb(
+            "build", "--force", "--scheduler", cluster.scheduler_address,
+            cwd=project, env={"NIANBAO_DASK_WAIT": "3"}, timeout=300,
+        )  # fmt: skip
+    assert result.returncode == 6, result.stdout + result.stderr
+    assert "在 3 秒内没有可用的工作进程" in result.stderr and "Traceback" not in result.stderr
+    assert published(project) == before
+
+
 def test_paths_and_params_text_are_never_read_as_rich_markup(project: Path, tmp_path: Path):
     odd = tmp_path / "odd[" / "]bold[/]" / "2023.yaml"
     odd.parent.mkdir(parents=True)

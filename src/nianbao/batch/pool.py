@@ -39,7 +39,8 @@ from nianbao.errors import SchedulerUnavailable
 GRACE = 30.0  # seconds past a job's deadline before its worker is killed from the parent
 DASK_RETRIES = 2  # how often Dask runs a job again when the worker running it was lost
 DASK_CONNECT = 10.0  # seconds to reach the scheduler
-DASK_NO_WORKER = 60.0  # seconds without any worker before the build gives up
+# Seconds without any worker before the build gives up (NIANBAO_DASK_WAIT overrides it).
+DASK_NO_WORKER = float(os.environ.get("NIANBAO_DASK_WAIT") or 60.0)
 
 T = TypeVar("T")
 
