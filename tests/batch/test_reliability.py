@@ -99,11 +99,11 @@ def test_a_killed_worker_fails_only_its_report_and_keeps_its_outputs(project: Pa
 def test_a_runaway_report_times_out_alone(project: Path):
     before = published(project)
     result = nb(
-        "run", "params/c-two/2023.yaml", f"params/{SEED_ID}/2023.yaml", "-j", "2", "--timeout", "30",
+        "run", "params/c-two/2023.yaml", f"params/{SEED_ID}/2023.yaml", "-j", "2", "--timeout", "90",
         cwd=project, env={"NIANBAO_FAULT": "hang:c-two"},
     )  # fmt: skip
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "超过 30 秒仍未完成" in state(project, "c-two")["message"]
+    assert "超过 90 秒仍未完成" in state(project, "c-two")["message"]
     assert state(project, SEED_ID)["status"] == "built"
     assert kept(project, before)
 
