@@ -32,7 +32,15 @@ class NianbaoGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except OSError as os_err:  # a full or read-only disk: one line, its own exit code
+                from nianbao.errors import storage_error
+
+                mapped = storage_error(os_err)
+                if mapped is None:
+                    raise
+                raise mapped from None
         except NianbaoError as err:
             if err.lead:
                 err_console.print(f"[red]{escape(err.lead)}[/]", end="")
@@ -78,6 +86,8 @@ def run(
     ],
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="并行进程数（jobs；默认：全部 CPU 核）")] = 0,
     strict: Annotated[bool, typer.Option("--strict", help="有“错误”级校验结果时以退出码 1 结束（strict）")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="单个报告最长用时（秒），超时只算该报告失败")] = 300.0,
+    wait: Annotated[float, typer.Option("--wait", help="另一次生成占用 build/ 时最多等待的秒数")] = 10.0,
 ) -> None:
     """立即生成这些年度报告（不论是否已是最新）：校验、执行、发布，并更新 build/index.html。
 
@@ -95,11 +105,21 @@ def run(
     if len(missing) == len(params_files):
         raise ParamsNotFound("找不到参数文件：" + "、".join(str(p) for p in missing))
     project = _project_of(next(p for p in params_files if p.is_file()))
-    summary = run_build(project, params_files, jobs=jobs or os.cpu_count() or 1, force=True)
+    summary = run_build(
+        project,
+        params_files,
+        jobs=jobs or os.cpu_count() or 1,
+        force=True,
+        timeout=timeout,
+        wait=wait,
+        on_wait=_waiting,
+    )
     for state in sorted(summary.selection, key=lambda s: s.params_file):
         if state.failed:
-            err_console.print(f"[red]✗[/] {escape(state.params_file)} \\[{state.step_label}]")
+            err_console.print(f"[red]✗[/] {escape(state.params_file)} \\[{escape(state.step_label)}]")
             err_console.print(state.message, markup=False, soft_wrap=True)
+            if state.stale:
+                err_console.print(f"  {state.stale_note}（保留上次生成的文件）", markup=False)
             continue
         assert state.agency_year is not None
         review = (project.out_dir(*state.agency_year) / filename("review")).relative_to(project.root)
@@ -111,6 +131,10 @@ def run(
             + "）"
         )
     raise typer.Exit(exit_code(summary.selection, strict))
+
+
+def _waiting(holder: str) -> None:
+    err_console.print(f"build/ 正由另一次生成使用（{holder}），等待其结束……", markup=False)
 
 
 def _project_of(params_file: Path) -> Project:
@@ -129,6 +153,8 @@ def build(
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Dask 集群调度器地址（scheduler），例：tcp://HOST:8786")
     ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="单个报告最长用时（秒），超时只算该报告失败")] = 300.0,
+    wait: Annotated[float, typer.Option("--wait", help="另一次生成占用 build/ 时最多等待的秒数")] = 10.0,
 ) -> None:
     """生成 PATHS 下每个年度报告到 build/（已是最新的跳过），并写出总览页 build/index.html。
 
@@ -165,6 +191,9 @@ def build(
             jobs=jobs or os.cpu_count() or 1,
             force=force,
             scheduler=scheduler,
+            timeout=timeout,
+            wait=wait,
+            on_wait=_waiting,
             on_plan=lambda n: progress.update(task, total=n),
             on_result=on_result,
         )
@@ -177,10 +206,11 @@ def _print_summary(summary: Summary) -> None:
 
     if summary.failing:
         failures = Table(title="生成失败", show_lines=True)
-        for col in ("参数文件", "步骤", "原因"):
+        for col in ("参数文件", "步骤", "原因", "已发布的文件"):
             failures.add_column(col, overflow="fold")
         for s in summary.failing:
-            failures.add_row(escape(s.params_file), s.step_label, escape(s.message))
+            kept = s.stale_note + "（保留上次生成的文件）" if s.stale else "无"
+            failures.add_row(escape(s.params_file), escape(s.step_label), escape(s.message), escape(kept))
         console.print(failures)
     # A params file that failed before and has not changed is skipped, but it still counts as failed, once.
     skipped = sum(not s.failed for s in summary.skipped)
@@ -190,9 +220,11 @@ def _print_summary(summary: Summary) -> None:
         table.add_column(col, justify="right")
     table.add_row(*(str(n) for n in (*counts, summary.errors, summary.warnings)))
     console.print(table)
+    stale = f"（其中 {len(summary.stale)} 份保留上次成功生成的文件，已标为过期）" if summary.stale else ""
     console.print(
-        f"生成 {counts[0]} 份，未变跳过 {counts[1]} 份，失败 {counts[2]} 份，移除 {counts[3]} 份；"
-        f"校验结果：错误 {summary.errors} 项，警告 {summary.warnings} 项 → build/index.html"
+        f"生成 {counts[0]} 份，未变跳过 {counts[1]} 份，失败 {counts[2]} 份{stale}，移除 {counts[3]} 份；"
+        f"校验结果：错误 {summary.errors} 项，警告 {summary.warnings} 项 → build/index.html",
+        markup=False,
     )
 
 
@@ -264,7 +296,7 @@ def _import_one(source: Path, agency_id: str | None, output: Path | None, force:
     result = import_source(source, agency_id)
     _print_report(result.report)
     if result.params is None:
-        err_console.print(f"[red]✗[/] {source}：未能生成参数文件", highlight=False)
+        err_console.print(f"[red]✗[/] {escape(str(source))}：未能生成参数文件", highlight=False)
         raise typer.Exit(1)
     params = result.params
     # Outside a project the first import starts one here: params/ under the working folder.
@@ -273,11 +305,13 @@ def _import_one(source: Path, agency_id: str | None, output: Path | None, force:
     save(result, target, force=force)
     if result.report.checks:  # written, but a sum fails or a total was typed over: say so, not ✓
         console.print(
-            f"[yellow]![/] {source} → {target}（合计与勾稽关系不符 {len(result.report.checks)} 处，见上；"
-            f"导入报告：{report_path(target)}）"
+            f"[yellow]![/] {escape(str(source))} → {escape(str(target))}"
+            f"（合计与勾稽关系不符 {len(result.report.checks)} 处，见上；导入报告：{escape(str(report_path(target)))}）"
         )
         return
-    console.print(f"[green]✓[/] {source} → {target}（导入报告：{report_path(target)}）")
+    console.print(
+        f"[green]✓[/] {escape(str(source))} → {escape(str(target))}（导入报告：{escape(str(report_path(target)))}）"
+    )
 
 
 def _import_result(o: Any) -> str:
@@ -407,7 +441,7 @@ def new(
     params = load_params(from_params) if from_params is not None else None
     format_ = get_format(fmt or (params.format if params else format_for_year(year) or DEFAULT_FORMAT))
     write_workbook(xlsx, format_, agency_id, year, params)
-    console.print(f"[green]✓[/] {xlsx}")
+    console.print(f"[green]✓[/] {escape(str(xlsx))}")
 
 
 @app.command()

@@ -2,6 +2,12 @@
 
 Every problem names the file, and for table cells the table, the row and the column by their
 Chinese labels, and says what was expected. All problems of a file are reported at once.
+
+Input is bounded before it can cost anything: a file larger than ``MAX_FILE_BYTES`` is refused before
+it is read, YAML anchors and aliases are refused while parsing (a 1 KB "billion laughs" file would
+otherwise expand to gigabytes), every text is at most ``MAX_TEXT_CHARS`` characters and holds no
+control characters (they would reach reviewers' terminals), and messages quote values shortened
+(``values.shown``), never whole.
 """
 
 from __future__ import annotations
@@ -16,7 +22,36 @@ from pydantic import ValidationError
 
 from nianbao.errors import NianbaoError
 from nianbao.model import AgencyYear
-from nianbao.values import Problem, TableProblems
+from nianbao.values import Problem, TableProblems, clip, shown
+
+MAX_FILE_BYTES = 1024 * 1024  # a params file with every narrative is ~10–50 KB
+MAX_TEXT_CHARS = 20_000  # one paragraph, heading or name
+# C0 controls but tab and newline, DEL and the C1 controls (ESC sequences, bells, …).
+CONTROL = {*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *range(0x80, 0xA0)}
+
+
+class SafeNoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without anchors and aliases: params never need them, a bomb needs them."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"不允许使用 YAML 别名（*{str(event.anchor)[:40]}）", event.start_mark
+            )
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise yaml.composer.ComposerError(
+                None, None, f"不允许使用 YAML 锚点（&{str(anchor)[:40]}）", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
 
 # How the top-level fields are called in messages.
 FIELD_NAMES = {
@@ -94,21 +129,20 @@ def problems_from_validation(err: ValidationError, data: Any) -> list[Problem]:
             known = [k for k in AgencyYear.model_fields] if len(loc) == 1 else []
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
             hint = f"，是否应为 {close[0]!r}？" if close else ""
-            message = f"未知字段 {loc[-1]!r}{hint}"
+            message = f"未知字段 {shown(loc[-1])}{hint}"
         elif kind == "value_error":
             message = str(error) if error is not None else e["msg"]
         elif kind == "string_too_short" and (e.get("ctx") or {}).get("min_length", 1) > 1:
-            message = f"至少应有 {e['ctx']['min_length']} 个字，实际为 {e.get('input')!r}"
+            message = f"至少应有 {e['ctx']['min_length']} 个字，实际为 {shown(e.get('input'))}"
         elif kind in {"greater_than_equal", "less_than_equal"}:
-            message = f"应在 2000 至 2100 之间，实际为 {e.get('input')!r}"
+            message = f"应在 2000 至 2100 之间，实际为 {shown(e.get('input'))}"
         elif kind in PYDANTIC_MESSAGES:
-            shown = e.get("input")
-            message = PYDANTIC_MESSAGES[kind] + ("" if kind == "missing" else f"，实际为 {shown!r}")
+            message = PYDANTIC_MESSAGES[kind] + ("" if kind == "missing" else f"，实际为 {shown(e.get('input'))}")
         else:
             message = e["msg"]
         if path.startswith("sections.") and kind in {"string_type", "model_type"}:
             message = "正文段落应为文字，或 {subhead: 小标题}"
-        problems.append(Problem(path, _where(path), message))
+        problems.append(Problem(path, _where(path), clip(message, 500)))
     return problems
 
 
@@ -124,18 +158,59 @@ def from_mapping(data: Any, source: str | Path = "<params>") -> AgencyYear:
 
 def read_yaml(path: Path) -> Any:
     try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ParamsError(path, [Problem("", "", "找不到此参数文件")]) from None
+    if size > MAX_FILE_BYTES:
+        raise ParamsError(
+            path, [Problem("", "", f"文件过大：{size:,} 字节，参数文件最多 {MAX_FILE_BYTES:,} 字节（1 MiB）")]
+        )
+    try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ParamsError(path, [Problem("", "", "找不到此参数文件")]) from None
     except UnicodeDecodeError as err:
         raise ParamsError(path, [Problem("", "", f"文件应为 UTF-8 编码：{err}")]) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SafeNoAliasLoader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
         reason = getattr(err, "problem", None) or str(err)
-        raise ParamsError(path, [Problem("", at, f"YAML 格式错误：{reason}")]) from None
+        raise ParamsError(path, [Problem("", at, f"YAML 格式错误：{clip(reason, 200)}")]) from None
+
+
+def text_problems(data: Any, path: str = "") -> list[Problem]:
+    """Texts (keys and values) that are too long or hold control characters, each with where it is."""
+    problems: list[Problem] = []
+    if isinstance(data, Mapping):
+        for k, v in data.items():
+            sub = f"{path}.{k}" if path else str(k)
+            if isinstance(k, str):
+                problems += _text_problem(k, path or "", "键名")
+            problems += text_problems(v, sub[:200])
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            problems += text_problems(v, f"{path}[{i}]")
+    elif isinstance(data, str):
+        problems += _text_problem(data, path, "")
+    return problems
+
+
+def _text_problem(text: str, path: str, what: str) -> list[Problem]:
+    out = []
+    if len(text) > MAX_TEXT_CHARS:
+        out.append(Problem(path, _where(path), f"{what}文字过长：{len(text):,} 个字，每项最多 {MAX_TEXT_CHARS:,} 个字"))
+    bad = next((i for i, c in enumerate(text) if ord(c) in CONTROL), None)
+    if bad is not None:
+        out.append(
+            Problem(
+                path,
+                _where(path),
+                f"{what}含有控制字符 {text[bad]!a}（第 {bad + 1} 个字），请删除：{shown(text, 60)}",
+            )
+        )
+    return out
 
 
 def load_params(path: str | Path, name: str | None = None) -> AgencyYear:
@@ -144,12 +219,15 @@ def load_params(path: str | Path, name: str | None = None) -> AgencyYear:
     ``name`` is how messages call the file (default: ``path`` as given).
     """
     path = Path(path)
-    shown = name or str(path)
+    shown_as = name or str(path)
     try:
         data = read_yaml(path)
-        params = from_mapping(data, shown)
+        problems = text_problems(data)
+        if problems:
+            raise ParamsError(shown_as, problems)
+        params = from_mapping(data, shown_as)
     except ParamsError as err:
-        raise ParamsError(shown, err.problems) from None
+        raise ParamsError(shown_as, err.problems) from None
     problems = []
     # The layout params/<agency-id>/<year>.yaml is how the build finds and names reports.
     if path.stem.isdigit() and int(path.stem) != params.year:
@@ -161,10 +239,10 @@ def load_params(path: str | Path, name: str | None = None) -> AgencyYear:
             )
         )
     if problems:
-        raise ParamsError(shown, problems)
+        raise ParamsError(shown_as, problems)
     return params
 
 
 def dump_params(params: AgencyYear) -> str:
     """YAML text for ``params`` (block style, Chinese kept readable)."""
-    return yaml.safe_dump(params.to_params(), allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(params.to_params(), Dumper=_NoAliasDumper, allow_unicode=True, sort_keys=False, width=100)

@@ -10,12 +10,15 @@ The params file holds each table as nested mappings that follow the format's rec
     t4:
       review: [0, 0, 0, 0, 0]
 
-A blank cell is ``null`` and stays ``None``: it is never silently 0.
+A blank cell is ``null`` and stays ``None``: it is never silently 0. A cell holds a finite number of
+at most ``MAX_CELL`` (10^12) in magnitude — a pasted ID would otherwise overflow the sums (int64) — and
+a message quotes a value shortened (``shown``), never a whole pasted text.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,6 +27,21 @@ from typing import Any
 from nianbao.format import Field, Format, Record, Table
 
 CellValue = int | Decimal | None
+
+MAX_CELL = 10**12  # no count or amount in a report comes near; int64 sums stay exact far beyond
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """``text``, cut to ``limit`` characters with the full length said when longer."""
+    return text if len(text) <= limit else f"{text[:limit]}…（共 {len(text):,} 个字）"
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` for a message, cut to about ``limit`` characters (control characters escaped)."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}…（共 {len(value):,} 个字）"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}…"
 
 
 @dataclass(frozen=True)
@@ -108,13 +126,29 @@ def _suggest(word: str, choices: list[str]) -> str:
 
 def _describe(value: Any) -> str:
     if isinstance(value, str):
-        return f"文字 {value!r}"
-    return repr(value)
+        return f"文字 {shown(value)}"
+    if isinstance(value, (list, dict)):
+        return f"{type(value).__name__} {shown(value)}"
+    return shown(value)
 
 
 def parse_cell(value: Any, field: Field) -> tuple[CellValue, str | None]:
-    """Check one cell: (value, None) when it is fine, (None, message) when it is not."""
-    return field.cell_kind.parse(value, field.unit)
+    """Check one cell: (value, None) when it is fine, (None, message) when it is not.
+
+    Bounds come first, so no kind ever sees an infinite, a not-a-number or a number beyond ``MAX_CELL``."""
+    want = f"应为{field.cell_kind.expected(field.unit)}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return None, f"{want}，实际为 {'.nan（非数）' if math.isnan(value) else '.inf（无穷大）'}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_CELL:
+        return None, f"{want}，且不超过 10^12（1,000,000,000,000），实际为 {shown(value, 40)}（是否误填了编号？）"
+    if isinstance(value, str) and len(value) > 40:
+        return None, f"{want}，实际为{_describe(value)}"
+    if isinstance(value, (list, dict)):
+        return None, f"{want}，实际为{_describe(value)}"
+    kind_value, message = field.cell_kind.parse(value, field.unit)
+    if message is None and kind_value is not None and abs(kind_value) > MAX_CELL:
+        return None, f"{want}，且不超过 10^12（1,000,000,000,000），实际为 {shown(value, 40)}"
+    return kind_value, message
 
 
 def _record_values(raw: Any, record: Record, table: Table, path: str) -> tuple[dict[str, Any], list[Problem]]:

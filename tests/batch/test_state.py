@@ -4,6 +4,7 @@ older layout, a truncated file) count as no record, so the report is rebuilt ins
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from lxml import html as lhtml
 from nianbao.batch.pipeline import Entry, is_current
 from nianbao.batch.state import (
     STEP_LABELS,
+    OutputFile,
     ReportState,
     StateUnreadable,
     all_states,
@@ -104,12 +106,24 @@ def test_written_state_is_read_back_and_decides_currency(tmp_path: Path):
     assert read_state(state_path(project, "town", 2023)) == BUILT
     entry = Entry(tmp_path / "params/town/2023.yaml", BUILT.params_file, "town", 2023, tmp_path / "x.yaml", BUILT.key)
     assert not is_current(project, entry, BUILT), "its outputs are missing"
+    out = project.out_dir("town", 2023)
     for name in BUILT.outputs:
-        (project.out_dir("town", 2023) / name).parent.mkdir(parents=True, exist_ok=True)
-        (project.out_dir("town", 2023) / name).write_text("x")
-    assert is_current(project, entry, BUILT)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("x")
+    assert not is_current(project, entry, BUILT), "a record without the outputs' digests cannot vouch for them"
+    built = replace(BUILT, files=tuple(OutputFile.of(out / name) for name in BUILT.outputs))
+    write_state(project, built)
+    assert read_state(state_path(project, "town", 2023)) == built
+    assert is_current(project, entry, built)
+    (out / "review.html").write_text("y")  # same size, other bytes, another time
+    assert not is_current(project, entry, built), "a changed output is made again"
+    (out / "review.html").write_text("x")  # the same bytes again, only the time moved
+    assert is_current(project, entry, built)
+    (out / "report.html").write_bytes(b"")
+    assert not is_current(project, entry, built), "an empty output is made again"
+    (out / "report.html").write_text("x")
     entry.key = "changed"
-    assert not is_current(project, entry, BUILT)
+    assert not is_current(project, entry, built)
 
 
 def test_every_step_has_a_chinese_label_on_the_index_page():
@@ -129,3 +143,19 @@ def test_every_step_has_a_chinese_label_on_the_index_page():
         "2023/town/report.html",
         "2023/town/findings.json",
     ]
+
+
+def test_a_failed_rebuild_that_kept_its_outputs_is_marked_stale_on_the_index_page():
+    stale = replace(
+        ReportState.failure("params/town/2023.yaml", "execute", "工作进程异常退出", agency_id="town", year=2023),
+        outputs=BUILT.outputs,
+        built_at="2026-01-20T08:30:00Z",
+    )
+    assert stale.stale and not FAILED.stale and not BUILT.stale
+    assert stale.stale_note == "上次成功生成于 2026-01-20 08:30:00 UTC，本次失败：执行笔记本"
+    page = lhtml.fromstring(render_index([stale]))
+    note = page.xpath("//p[@class='stale-note']")[0]
+    assert note.text.startswith("上次成功生成于 2026-01-20 08:30:00 UTC，本次失败：执行笔记本")
+    hrefs = {h.split("#")[0] for h in page.xpath("//a/@href")}
+    assert {f"2023/town/{name}" for name in BUILT.outputs} <= hrefs  # still linked
+    assert ReportState.from_json(stale.to_json()) == stale

@@ -29,6 +29,7 @@ def execute_node(
     engine_name: str | None = None,
     kernel: str | None = None,
     cwd: Path | None = None,
+    execution_timeout: int | None = None,
 ) -> nbformat.NotebookNode:
     """Run ``notebook`` with ``parameters`` and return the executed notebook (nothing is written).
 
@@ -44,6 +45,7 @@ def execute_node(
         progress_bar=False,
         cwd=str(cwd) if cwd else None,
         log_output=False,
+        execution_timeout=execution_timeout,
     )
 
 

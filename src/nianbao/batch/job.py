@@ -3,13 +3,25 @@
 A ``Job`` carries everything a report needs as data (the params mapping, the findings, the notebook, the
 provenance the parent gathered), so a worker needs the nianbao package but no access to the project's
 files. It returns the rendered files as bytes; the caller writes them into build/ atomically.
+
+A job has a deadline (``Job.timeout``): in a process's main thread (pool workers, ``--jobs 1``) a timer
+signal stops it and its warm kernel is replaced, so one runaway report fails alone; elsewhere (Dask
+threads) papermill's per-cell timeout applies. ``NIANBAO_FAULT`` injects faults for the reliability
+tests (``kill-worker:<agency-id>`` kills the worker running that report, ``hang:<agency-id>`` makes it
+hang, ``enospc:<agency-id>`` makes writing its outputs find the disk full); it is never set in normal use.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import signal
+import threading
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -26,6 +38,7 @@ class Job:
     parameters: dict[str, Any] = field(default_factory=dict)  # further papermill parameters (findings, …)
     engine: str | None = "nianbao_warm"
     provenance: dict[str, Any] = field(default_factory=dict)  # nianbao.batch.provenance.record(); {}: none
+    timeout: float | None = None  # seconds for the whole report (execute and export)
 
 
 @dataclass
@@ -63,34 +76,78 @@ def findings_json(job: Job) -> bytes:
     return dumps(doc)
 
 
+FAULT_ENV = "NIANBAO_FAULT"
+
+
+def fault(kind: str, agency_id: str) -> bool:
+    """Whether ``NIANBAO_FAULT`` (comma-separated ``kind:agency-id``) asks for ``kind`` on ``agency_id``."""
+    return f"{kind}:{agency_id}" in os.environ.get(FAULT_ENV, "").split(",")
+
+
+def disk_full(path: str) -> OSError:
+    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+
+
+def _inject_fault(job: Job) -> None:
+    agency = str((job.params.get("agency") or {}).get("id", ""))
+    if fault("kill-worker", agency):
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif fault("hang", agency):
+        time.sleep(3600)
+
+
+class JobTimeout(BaseException):
+    """The job's deadline passed (a BaseException, so no ``except Exception`` on the way swallows it)."""
+
+
+@contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise ``JobTimeout`` in this thread after ``seconds`` (main thread only; elsewhere a no-op)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise JobTimeout()
+
+    before = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def timeout_message(name: str, seconds: float) -> str:
+    return f"{name}: 超过 {seconds:g} 秒仍未完成，已停止（可用 --timeout 调整每份报告的时限）"
+
+
 @cache
 def _notebook(text: str) -> nbformat.NotebookNode:
     return nbformat.reads(text, as_version=4)
 
 
-def run_job(job: Job) -> Outcome:
-    """Execute and export one report; never raises for a failing report."""
+def _run(job: Job, out: Outcome) -> None:
     from papermill.exceptions import PapermillExecutionError
 
     from nianbao.batch.execute import execute_node
     from nianbao.batch.provenance import stamp
     from nianbao.publish.outputs import filename, render_all
 
-    # The params' fields are injected as parameters the notebook does not declare: not worth a warning.
-    logging.getLogger("papermill").setLevel(logging.ERROR)
-    t0 = time.perf_counter()
-    out = Outcome(job.params_name)
+    _inject_fault(job)
     try:
         nb = execute_node(
             _notebook(job.notebook),
             parameters={"params_file": job.params_name, **job.params, **job.parameters},
             engine_name=job.engine,
+            execution_timeout=int(job.timeout) if job.timeout else None,
         )
     except PapermillExecutionError as err:
         out.step = "execute"
-        out.message = f"{job.params_name}: 第 {err.exec_count} 个代码单元格出错：{err.ename}: {err.evalue}"
+        out.message = f"{job.params_name}: 第 {err.exec_count} 个代码单元格出错：{err.ename}: {str(err.evalue)[:500]}"
     except Exception as err:  # the kernel died, a timeout, …
-        out.step, out.message = "execute", f"{job.params_name}: {type(err).__name__}: {err}"
+        out.step, out.message = "execute", f"{job.params_name}: {type(err).__name__}: {str(err)[:500]}"
     else:
         try:
             stamp(nb, job.provenance)  # no clock readings; what made it, for report.ipynb and review.html
@@ -98,7 +155,42 @@ def run_job(job: Job) -> Outcome:
             if job.parameters.get("findings") is not None:
                 out.files[filename("findings")] = findings_json(job)
         except Exception as err:
+            out.files = {}
             out.step = "export"
-            out.message = f"{job.params_name}: 导出失败 {type(err).__name__}: {err}\n{traceback.format_exc(limit=3)}"
+            out.message = (
+                f"{job.params_name}: 导出失败 {type(err).__name__}: {str(err)[:500]}\n{traceback.format_exc(limit=3)}"
+            )
+
+
+def _warm_up(job: Job) -> None:
+    """Start this process's warm kernel before the deadline runs: starting it has its own time-out, and
+    the deadline is the report's, not the machine's start-up."""
+    if job.engine != "nianbao_warm":
+        return
+    from nianbao.batch.execute import kernel_name
+    from nianbao.batch.warm_kernel import warm_kernel
+
+    try:
+        warm_kernel(kernel_name())
+    except Exception:  # reported by the run itself, with the report's name
+        logging.getLogger("papermill").debug("warm kernel start failed", exc_info=True)
+
+
+def run_job(job: Job) -> Outcome:
+    """Execute and export one report; never raises for a failing report."""
+    # The params' fields are injected as parameters the notebook does not declare: not worth a warning.
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    t0 = time.perf_counter()
+    out = Outcome(job.params_name)
+    try:
+        _warm_up(job)
+        with deadline(job.timeout):
+            _run(job, out)
+    except JobTimeout:
+        from nianbao.batch.warm_kernel import shutdown_all
+
+        shutdown_all()  # the kernel may still be busy with the runaway cell
+        out.files = {}
+        out.step, out.message = "execute", timeout_message(job.params_name, job.timeout or 0)
     out.seconds = time.perf_counter() - t0
     return out

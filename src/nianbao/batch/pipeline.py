@@ -4,7 +4,19 @@ the state, refresh build/index.html. Incremental, parallel, never stopped by one
 
 Per agency-year it keeps a state record (``nianbao.batch.state.ReportState``), written last, after the
 outputs, so a killed build leaves the report stale and the next build redoes it. A report is current,
-and skipped, when its content key (``nianbao.batch.keys``) and its outputs are unchanged.
+and skipped, when its content key (``nianbao.batch.keys``) and its outputs are unchanged (size and time,
+the sha256 when the time moved); a missing, empty or changed output is made again.
+
+Nothing published is lost: a report's outputs are replaced all at once by a complete new set
+(``nianbao.atomic.replace_dir``) and only after the report was built; a failed rebuild keeps them and
+marks them stale. They are removed only when the params file was deleted, and never when ``params/`` is
+missing or empty (that is an error). One build at a time holds ``build/.lock`` (``nianbao.batch.lock``).
+
+Where a report goes follows one rule: ``params/<agency-id>/<year>.yaml`` — the folder directly under
+``params/`` is the agency id (a safe folder name, equal to the file's ``agency.id``; the path as found,
+never a symlink's target), the file name is the four-digit year. Every other ``*.yaml``/``*.yml`` file
+under ``params/`` is reported, never skipped silently, and two files of one agency-year are both
+reported as duplicates while the rest is built.
 
 Reviewers' decisions (``reviews/<agency-id>/<year>.yaml``, ``nianbao.validation.decisions``) are applied
 here, once, to the batch's findings: the notebook, findings.json, the state's counts and the index all see
@@ -13,21 +25,41 @@ the same open and decided findings.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import os
+import re
 import shutil
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from nianbao import atomic
 from nianbao.batch import provenance
 from nianbao.batch.keys import report_key, shared_key
-from nianbao.batch.state import ReportState, Step, all_states, read_state, state_path, write_state
-from nianbao.errors import ParamsNotFound
+from nianbao.batch.lock import DEFAULT_WAIT, build_lock
+from nianbao.batch.state import (
+    OutputFile,
+    ReportState,
+    Step,
+    all_states,
+    state_path,
+    write_state,
+)
+from nianbao.errors import Interrupted, ParamsNotFound, Terminated, storage_error
 from nianbao.project import DEFAULT_FORMATS, Project
 
 if TYPE_CHECKING:
     from nianbao.validation.decisions import Review
+# What a params file's name and folder must look like (ASCII only: "²⁰²³".isdigit() is True).
+YEAR_NAME = re.compile(r"[0-9]{4}", re.ASCII)
+AGENCY_FOLDER = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}", re.ASCII)
+PARAMS_SUFFIXES = (".yaml", ".yml")
+STOPPED = "工作进程和内核已停止；已发布的报告未改动，下次生成会补做未完成的部分"
+DEFAULT_TIMEOUT = 300.0  # seconds one report may take in a worker before it fails alone
 
 
 @dataclass
@@ -40,6 +72,7 @@ class Entry:
     year: int
     previous: Path  # params/<agency-id>/<year-1>.yaml (may not exist)
     key: str = ""
+    state: ReportState | None = None  # the record of the last build, if any
 
     @property
     def label(self) -> str:
@@ -78,6 +111,11 @@ class Summary:
         return sum(s.warnings for s in self.states)
 
     @property
+    def stale(self) -> list[ReportState]:
+        """Failed agency-years whose last good outputs are still published (marked stale)."""
+        return [s for s in self.states if s.stale]
+
+    @property
     def failing(self) -> list[ReportState]:
         """Agency-years that have no current report, whether they failed in this run or before."""
         return [s for s in self.states if s.failed]
@@ -87,57 +125,101 @@ class Summary:
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """Params files: params/<agency-id>/<year>.yaml under each folder; files are taken as given."""
+    """Every file under each folder that looks like params (``*.yaml``, ``*.yml``, any name), so that a
+    misnamed one is reported instead of skipped; an agency folder that is a symlink is looked into (one
+    level), no other symlink is followed. Files are taken as given. A folder that does not exist raises
+    ``ParamsNotFound`` (an unmounted share must not look like "no reports")."""
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found += sorted(q for q in p.rglob("*.yaml") if q.stem.isdigit() and not q.name.startswith("."))
-        else:
+            tops = [p, *(c for c in sorted(p.iterdir()) if c.is_symlink() and c.is_dir())]
+            for top in tops:
+                for folder, dirs, names in os.walk(top):
+                    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                    found += (
+                        Path(folder, n)
+                        for n in sorted(names)
+                        if Path(n).suffix.lower() in PARAMS_SUFFIXES and not n.startswith(".")
+                    )
+        elif p.suffix.lower() in PARAMS_SUFFIXES or p.exists():
             found.append(p)
-    return sorted(dict.fromkeys(found))
+        else:
+            raise ParamsNotFound(f"找不到参数文件夹或文件：{p}（未改动任何已发布的报告）")
+    return sorted(dict.fromkeys(p.absolute() for p in found))
 
 
 def entries(project: Project, files: Iterable[Path]) -> tuple[list[Entry], list[ReportState]]:
-    """Entries for files laid out as params/<agency-id>/<year>.yaml; failed states for the others."""
+    """Entries for files laid out as params/<agency-id>/<year>.yaml; failed states for the others
+    (with the agency-year when it can be told, so earlier outputs stay listed as stale)."""
     out: list[Entry] = []
     bad: list[ReportState] = []
+    params_dir = project.params_dir.absolute()
     for f in files:
-        f = f.resolve()
+        f = f.absolute()  # not resolve(): a symlink's target never names a report
         rel = _rel(project, f)
+        layout = "应为 params/<机关代码>/<年度>.yaml（机关代码为小写英文字母、数字、- 和 _，年度为四位数字）"
+        agency_id, stem = f.parent.name, f.stem
+        inside = f.parent.parent == params_dir
+        where = (agency_id, int(stem)) if AGENCY_FOLDER.fullmatch(agency_id) and YEAR_NAME.fullmatch(stem) else None
+        fields: dict[str, Any] = {"agency_id": where[0], "year": where[1]} if where else {}
         if not f.is_file():
             bad.append(ReportState.failure(rel, "params", f"{rel}: 找不到此参数文件"))
-        elif not f.stem.isdigit():
-            bad.append(ReportState.failure(rel, "params", f"{rel}: 文件应命名为 params/<机关代码>/<年度>.yaml"))
+        elif f.is_relative_to(params_dir) and not inside:
+            bad.append(ReportState.failure(rel, "params", f"{rel}: 不能放在下级文件夹中，{layout}"))
+        elif f.suffix not in PARAMS_SUFFIXES:
+            bad.append(ReportState.failure(rel, "params", f"{rel}: 扩展名应为 .yaml，未生成；{layout}", **fields))
+        elif where is None:
+            bad.append(ReportState.failure(rel, "params", f"{rel}: 文件名或文件夹名不合规则，未生成；{layout}"))
         else:
-            year = int(f.stem)
-            out.append(Entry(f, rel, f.parent.name, year, f.with_name(f"{year - 1}.yaml")))
+            year = where[1]
+            before = [f.with_name(f"{year - 1}{suffix}") for suffix in (f.suffix, *PARAMS_SUFFIXES)]
+            out.append(Entry(f, rel, where[0], year, next((b for b in before if b.is_file()), before[0])))
+    by_year: dict[tuple[str, int], list[Entry]] = {}
+    for e in out:
+        by_year.setdefault((e.agency_id, e.year), []).append(e)
+    for (agency_id, year), same in by_year.items():
+        if len(same) > 1:
+            names = "、".join(e.rel for e in same)
+            for e in same:
+                out.remove(e)
+                message = f"{e.rel}: 重复：{names} 是同一机关（{agency_id}）同一年度（{year}）的参数文件，请只保留一个"
+                bad.append(ReportState.failure(e.rel, "params", message, agency_id=agency_id, year=year))
     return out, bad
 
 
 def _rel(project: Project, f: Path) -> str:
     try:
-        return str(f.relative_to(project.root))
+        return str(f.absolute().relative_to(project.root))
     except ValueError:
         return str(f)
 
 
 def is_current(project: Project, entry: Entry, state: ReportState | None) -> bool:
-    """Same inputs as last time, and either its outputs are all there or its params were rejected.
+    """Same inputs as last time, and either its outputs are all there as written or its params were rejected.
 
-    Execution and export failures are retried: they may not come from the inputs.
+    Execution and export failures are retried: they may not come from the inputs. An output that is
+    missing, empty or changed makes the report stale; one whose time alone moved (same bytes) does not,
+    and its record is brought up to date so the next check need not hash it again.
     """
     if state is None or state.key != entry.key:
         return False
     if state.failed:
         return state.step == "params"
+    if not state.files or {f.name for f in state.files} != set(state.outputs):
+        return False
     out = project.out_dir(entry.agency_id, entry.year)
-    return all((out / name).is_file() for name in state.outputs)
+    checks = [f.check(out) for f in state.files]
+    if not all(c is not False for c in checks):
+        return False
+    if None in checks:  # same bytes, touched: remember the new times
+        write_state(project, replace(state, files=tuple(OutputFile.of(out / f.name) for f in state.files)))
+    return True
 
 
-def remove_orphans(project: Project, keep: set[tuple[str, int]]) -> list[str]:
-    """Outputs and states of agency-years whose params file is gone."""
+def remove_orphans(project: Project, keep: set[tuple[str, int]], states: list[ReportState] | None = None) -> list[str]:
+    """Outputs and states of agency-years whose params file was deleted (the only way outputs go)."""
     removed = []
-    for state in all_states(project):
+    for state in all_states(project) if states is None else states:
         where = state.agency_year
         if where is None or where in keep or (project.root / state.params_file).is_file():
             continue
@@ -159,43 +241,124 @@ def build(
     force: bool = False,
     scheduler: str | None = None,
     formats: tuple[str, ...] = DEFAULT_FORMATS,
+    timeout: float = DEFAULT_TIMEOUT,
+    wait: float = DEFAULT_WAIT,
+    on_wait: Callable[[str], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
     on_result: Callback | None = None,
 ) -> Summary:
     """Build what is stale under ``paths`` (everything there with ``force``); see the module docstring.
 
-    Raises ``ParamsNotFound`` when there is nothing to build and no earlier build to show.
+    Raises ``ParamsNotFound`` when a folder to build is missing or holds no params file (nothing is
+    removed then), ``BuildLocked`` when another build holds build/ longer than ``wait`` seconds,
+    ``DiskFull`` / ``NotWritable`` when build/ cannot be written (published outputs stay as they were).
     """
+    paths = list(paths)
+    files = discover(paths)
+    if not files:
+        where = "、".join(_rel(project, p) for p in paths) or project.params_dir.name
+        raise ParamsNotFound(
+            f"没有找到参数文件：{where} 中没有 <机关代码>/<年度>.yaml（no params files found）；"
+            "未改动任何已发布的报告。请检查参数文件夹是否存在、是否已挂载"
+        )
+    try:
+        with _signals_stop_the_build(), build_lock(project.build_dir, wait, on_wait):
+            return _build(project, files, jobs, force, scheduler, formats, timeout, on_plan, on_result)
+    except KeyboardInterrupt:
+        raise Interrupted(f"已中断（Ctrl-C）：{STOPPED}") from None
+    except OSError as err:
+        mapped = storage_error(err)
+        if mapped is None:
+            raise
+        raise mapped from None
+
+
+@contextlib.contextmanager
+def _signals_stop_the_build() -> Iterator[None]:
+    """SIGTERM (``timeout``, CI cancelling) raises ``Terminated`` in the build, so its ``finally`` blocks
+    stop the workers and kernels instead of leaving them running; restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated(f"已终止（SIGTERM）：{STOPPED}")
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def _build(
+    project: Project,
+    files: list[Path],
+    jobs: int,
+    force: bool,
+    scheduler: str | None,
+    formats: tuple[str, ...],
+    timeout: float,
+    on_plan: Callable[[int], None] | None,
+    on_result: Callback | None,
+) -> Summary:
     summary = Summary()
     report: Callback = on_result or (lambda kind, state: None)
-    if project.build_dir.is_dir():
-        atomic.sweep(project.build_dir)  # temporaries a killed build left behind
-    found, bad = entries(project, discover(paths))
+    atomic.sweep(project.build_dir)  # we hold the lock: only dead builds' temporaries are there
+    found, bad = entries(project, files)
     shared = shared_key(project.notebook, project.root / "expectations")
     stale: list[Entry] = []
+    # Every record, read once: the skip check, the orphans and the summary all use these.
+    known = {s.agency_year: s for s in all_states(project) if s.agency_year is not None}
     for e in found:
         e.key = report_key(shared, e.params_file, e.previous, formats, project.reviews_file(e.agency_id, e.year))
-        state = read_state(state_path(project, e.agency_id, e.year))
-        if not force and state is not None and is_current(project, e, state):
-            summary.skipped.append(state)
-            report("skipped", state)
+        e.state = known.get((e.agency_id, e.year))
+        if not force and e.state is not None and is_current(project, e, e.state):
+            summary.skipped.append(e.state)
+            report("skipped", e.state)
         else:
             stale.append(e)
-    for state in bad:
+    for i, state in enumerate(bad):
+        state = bad[i] = _keep_outputs(project, state, known.get(state.agency_year) if state.agency_year else None)
+        write_state(project, state)
         summary.failed.append(state)
         report("failed", state)
     if on_plan:
         on_plan(len(found) + len(bad))
-    summary.removed = remove_orphans(project, {(e.agency_id, e.year) for e in found})
+    keep = {(e.agency_id, e.year) for e in found} | {s.agency_year for s in bad if s.agency_year is not None}
+    summary.removed = remove_orphans(project, keep, list(known.values()))
     if stale:
-        _build_stale(project, stale, jobs, scheduler, formats, summary, report)
-    summary.states = all_states(project) + bad
-    if not summary.states:
-        raise ParamsNotFound(
-            f"没有找到参数文件：应为 {project.params_dir.name}/<机关代码>/<年度>.yaml（no params files found）"
-        )
+        _build_stale(project, stale, jobs, scheduler, formats, timeout, summary, report)
+    for state in summary.built + summary.failed:
+        if state.agency_year is not None:
+            known[state.agency_year] = state
+    gone = set(summary.removed)
+    current = sorted((s for s in known.values() if s.params_file not in gone), key=lambda s: (s.year or 0, s.agency_id))
+    summary.states = current + [s for s in bad if s.agency_year is None]
     write_index(project, summary.states)
     return summary
+
+
+def _keep_outputs(project: Project, failure: ReportState, previous: ReportState | None) -> ReportState:
+    """``failure``, still listing the outputs the last good build published (now stale), if they are there."""
+    if previous is None or not previous.outputs or failure.agency_year is None:
+        return failure
+    out = project.out_dir(*failure.agency_year)
+    kept = [f for f in previous.files if (out / f.name).is_file()]
+    if not kept:
+        return failure
+    return replace(
+        failure,
+        outputs=tuple(f.name for f in kept),
+        files=tuple(kept),
+        built_at=previous.built_at,
+        agency=failure.agency or previous.agency,
+        title=failure.title or previous.title,
+    )
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _build_stale(
@@ -204,10 +367,11 @@ def _build_stale(
     jobs: int,
     scheduler: str | None,
     formats: tuple[str, ...],
+    timeout: float,
     summary: Summary,
     report: Callback,
 ) -> None:
-    from nianbao.batch.job import Job
+    from nianbao.batch.job import Job, disk_full, fault
     from nianbao.batch.pool import in_child, make_executor
     from nianbao.params import ParamsError, load_params
 
@@ -216,23 +380,36 @@ def _build_stale(
 
     def failed(e: Entry, step: Step, message: str, **fields: Any) -> None:
         state = ReportState.failure(e.rel, step, message, agency_id=e.agency_id, year=e.year, key=e.key, **fields)
-        # Outputs of an earlier build no longer reflect the params: take them down.
-        shutil.rmtree(project.out_dir(e.agency_id, e.year), ignore_errors=True)
+        # The outputs of the last good build stay published, marked stale: never lost to a failure.
+        state = _keep_outputs(project, state, e.state)
         write_state(project, state)
         summary.failed.append(state)
         report("failed", state)
 
     for e in stale:
         try:
-            checked[e.rel] = (e, load_params(e.params_file, name=e.rel))
+            params = load_params(e.params_file, name=e.rel)
         except ParamsError as err:
             failed(e, "params", str(err))
-    try:
-        findings = in_child(batch_findings, project, list(checked.values())) if checked else {}
-    except Exception as err:  # GX itself failed (suites missing or unreadable): no report can be checked
-        for rel, (e, _) in checked.items():
-            failed(e, "validate", f"{rel}: 校验失败 {type(err).__name__}: {err}")
+            continue
+        if params.agency.id != e.agency_id:
+            failed(e, "params", f"{e.rel}: 文件位于 {e.agency_id}/ 文件夹，但 agency.id 为 {params.agency.id[:64]!r}")
+            continue
+        checked[e.rel] = (e, params)
+    if not checked:
         return
+    # Before the validation: an unreachable scheduler is said at once (SchedulerUnavailable).
+    executor = make_executor(min(jobs, len(checked)), scheduler)
+    try:
+        findings = in_child(batch_findings, project, list(checked.values()))
+    except Exception as err:  # GX itself failed (suites missing or unreadable): no report can be checked
+        executor.close()
+        for rel, (e, _) in checked.items():
+            failed(e, "validate", f"{rel}: 校验失败 {type(err).__name__}: {str(err)[:500]}")
+        return
+    except BaseException:
+        executor.abort()
+        raise
     reviews = {
         rel: _review(project, params, findings.get((params.agency.id, params.year)))
         for rel, (_, params) in checked.items()
@@ -251,12 +428,10 @@ def _build_stale(
                     e.params_file, e.previous, formats, project.reviews_file(params.agency.id, params.year)
                 ),
             ),
+            timeout=timeout,
         )
         for rel, (e, params) in checked.items()
     ]
-    if not job_list:
-        return
-    executor = make_executor(min(jobs, len(job_list)), scheduler)
     try:
         for outcome in executor.run(job_list):
             entry, params = checked[outcome.params_name]
@@ -269,6 +444,10 @@ def _build_stale(
             if not outcome.ok:
                 failed(entry, cast(Step, outcome.step), outcome.message, **about)
                 continue
+            out = project.out_dir(entry.agency_id, entry.year)
+            if fault("enospc", entry.agency_id):
+                raise disk_full(str(out))
+            atomic.replace_dir(out, outcome.files)
             state = ReportState(
                 entry.rel,
                 "built",
@@ -276,13 +455,17 @@ def _build_stale(
                 year=entry.year,
                 key=entry.key,
                 outputs=tuple(outcome.files),
+                files=tuple(OutputFile.of(out / name) for name in outcome.files),
+                built_at=_now(),
                 **about,
             )
-            atomic.write_files(project.out_dir(entry.agency_id, entry.year), outcome.files)
             write_state(project, state)
             summary.built.append(state)
             report("built", state)
-    finally:
+    except BaseException:
+        executor.abort()  # interrupted, or build/ cannot be written: stop the workers now
+        raise
+    else:
         executor.close()
 
 

@@ -6,23 +6,30 @@ it through ``ReportState``: the skip logic, the build summary, the index page, t
 summary and the removal of orphans. A record that cannot be read, or was written in an older layout,
 counts as no record: the report is rebuilt, the build never stops on it.
 
+A record lists each output with its size, modification time and sha256 (``OutputFile``), so a build
+sees an output that is missing, empty or changed on disk and makes it again; the time is compared first
+and the file hashed only when it moved, so a no-op rebuild reads no output. A failed rebuild keeps the
+outputs of the last good build: its record is ``failed`` and still lists them, with the time they were
+made (``built_at``), and everything that shows it calls them stale ("上次成功生成于…，本次失败：…").
+
 The steps a report goes through are defined here once, each with its Chinese label.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 from nianbao import atomic
 from nianbao.project import Project
 
 STATE_DIR = ".state"
 # Bumped when the record's keys or their meaning change; records of another layout are not read.
-LAYOUT = 2  # 1: the untyped dicts written before this module (no "layout" key)
+LAYOUT = 3  # 1: the untyped dicts written before this module (no "layout" key); 2: no output digests
 
 Status = Literal["built", "failed"]
 Step = Literal["params", "validate", "execute", "export"]
@@ -40,6 +47,37 @@ assert set(STATUS_LABELS) == set(get_args(Status)) and set(STEP_LABELS) == set(g
 
 class StateUnreadable(ValueError):
     """A state record that is not valid JSON of the current layout."""
+
+
+class OutputFile(NamedTuple):
+    """One published file as the build wrote it: enough to tell when it was damaged or changed."""
+
+    name: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> OutputFile:
+        st = path.stat()
+        return cls(path.name, st.st_size, st.st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest())
+
+    def check(self, folder: Path) -> bool | None:
+        """True when the file in ``folder`` is as written; False when it is missing, empty or changed;
+        None when it is the same bytes with another modification time (the record should follow)."""
+        try:
+            st = (folder / self.name).stat()
+        except OSError:
+            return False
+        if st.st_size != self.size or st.st_size == 0:
+            return False
+        if st.st_mtime_ns == self.mtime_ns:
+            return True
+        try:
+            same = hashlib.sha256((folder / self.name).read_bytes()).hexdigest() == self.sha256
+        except OSError:
+            return False
+        return None if same else False
 
 
 @dataclass(frozen=True)
@@ -61,8 +99,23 @@ class ReportState:
     needs_review: int = 0  # decisions made on values that have changed since (需复核)
     # (rule id, severity, Chinese title) of every rule with open findings, for the index's per-rule counts
     open_rules: tuple[tuple[str, str, str], ...] = ()
-    outputs: tuple[str, ...] = ()  # file names in build/<year>/<agency-id>/
+    outputs: tuple[str, ...] = ()  # file names in build/<year>/<agency-id>/ (of the last good build)
     seconds: float = 0.0
+    files: tuple[OutputFile, ...] = ()  # each output's size, mtime and sha256
+    built_at: str = ""  # when the outputs were made (UTC, ISO 8601); kept by a failed rebuild
+
+    @property
+    def stale(self) -> bool:
+        """Failed now, but the outputs of an earlier good build are still published."""
+        return self.failed and bool(self.outputs)
+
+    @property
+    def stale_note(self) -> str:
+        """ "上次成功生成于…，本次失败：…" for a stale report, else ""."""
+        if not self.stale:
+            return ""
+        when = self.built_at.replace("T", " ").removesuffix("Z") + " UTC" if self.built_at else "（时间不详）"
+        return f"上次成功生成于 {when}，本次失败：{self.step_label}"
 
     def __post_init__(self) -> None:
         if self.status not in STATUS_LABELS:
@@ -73,6 +126,7 @@ class ReportState:
             raise ValueError(f"a {self.status} state {'needs' if self.status == 'failed' else 'has no'} failing step")
         object.__setattr__(self, "outputs", tuple(sorted(self.outputs)))
         object.__setattr__(self, "open_rules", tuple(tuple(r) for r in self.open_rules))
+        object.__setattr__(self, "files", tuple(sorted(OutputFile(*f) for f in self.files)))
 
     @classmethod
     def failure(cls, params_file: str, step: Step, message: str, **fields: Any) -> ReportState:
@@ -106,6 +160,7 @@ class ReportState:
             **asdict(self),
             "outputs": list(self.outputs),
             "open_rules": [list(r) for r in self.open_rules],
+            "files": [f._asdict() for f in self.files],
         }
 
     @classmethod
@@ -132,6 +187,11 @@ class ReportState:
                 open_rules=tuple((str(a), str(b), str(c)) for a, b, c in data.get("open_rules", ())),
                 outputs=tuple(str(name) for name in data.get("outputs", ())),
                 seconds=float(data.get("seconds", 0.0)),
+                files=tuple(
+                    OutputFile(str(f["name"]), int(f["size"]), int(f["mtime_ns"]), str(f["sha256"]))
+                    for f in data.get("files", ())
+                ),
+                built_at=str(data.get("built_at", "")),
             )
         except (KeyError, TypeError, ValueError) as err:
             raise StateUnreadable(f"bad state record: {err}") from None
