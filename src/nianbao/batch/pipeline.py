@@ -242,9 +242,9 @@ def _build_stale(
             params=params.to_params(),
             notebook=notebook,
             formats=formats,
-            parameters=_parameters(reviews[rel], params),
+            parameters={**_parameters(reviews[rel], params), "previous": _previous(project, e)},
         )
-        for rel, (_, params) in checked.items()
+        for rel, (e, params) in checked.items()
     ]
     if not job_list:
         return
@@ -325,6 +325,19 @@ def _parameters(review: Review | None, params: Any) -> dict[str, Any]:
     if review is None:
         return {}
     return {"findings": [f.to_dict() for f in review.findings], "decisions": review.to_dicts(titles(params.fmt))}
+
+
+def _previous(project: Project, entry: Entry) -> dict[str, Any] | None:
+    """Last year's params for the notebook's 与上年度比较 part (None: no such file, or one with problems,
+    which the validation reports)."""
+    from nianbao.params import ParamsError, load_params
+
+    if not entry.previous.is_file():
+        return None
+    try:
+        return load_params(entry.previous, name=_rel(project, entry.previous)).to_params()
+    except ParamsError:
+        return None
 
 
 def _counts(review: Review | None) -> dict[str, Any]:
