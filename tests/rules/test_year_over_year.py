@@ -156,7 +156,8 @@ PHRASES = ["政务公开", "信息发布", "平台建设", "依申请公开", "�
 
 def sentence(rng: random.Random) -> str:
     a, b, c = rng.sample(PHRASES, 3)
-    return f"我单位围绕{a}、{b}和{c}开展工作{rng.randint(2, 99)}次，形成{rng.choice(['台账', '清单', '制度'])}{rng.randint(1, 9)}项。"
+    kind = rng.choice(["台账", "清单", "制度"])
+    return f"我单位围绕{a}、{b}和{c}开展工作{rng.randint(2, 99)}次，形成{kind}{rng.randint(1, 9)}项。"
 
 
 def test_share_on_synthetic_sections_and_the_warning_above_the_limit():

@@ -182,9 +182,13 @@ def repetition(params: AgencyYear, prev: Previous, rule: Rule) -> list[SectionRe
 
 def _alike(n: str, before: dict[str, str], similarity: float) -> str:
     """Last year's sentence ``n`` is at least ``similarity`` alike to ("" when none)."""
+    m = SequenceMatcher(None, autojunk=False)
+    m.set_seq2(n)  # difflib caches what it learns about the second sequence: this year's sentence
     for old, shown in before.items():
-        m = SequenceMatcher(None, n, old, autojunk=False)
-        if m.real_quick_ratio() >= similarity and m.quick_ratio() >= similarity and m.ratio() >= similarity:
+        if 2 * min(len(n), len(old)) < similarity * (len(n) + len(old)):
+            continue  # lengths too far apart (difflib's real_quick_ratio, without the matcher)
+        m.set_seq1(old)
+        if m.quick_ratio() >= similarity and m.ratio() >= similarity:
             return shown
     return ""
 
