@@ -82,7 +82,8 @@ def test_every_kind_of_every_format_resolves(version: str) -> None:
 def test_row_sum_and_record_sum_share_a_kind_and_cross_year_kinds_are_marked() -> None:
     fmt = get_format("2021")
     assert kind_of(fmt.rule("T3-rowsum")) is kind_of(fmt.rule("T4-sum"))
-    assert {r.id for r in fmt.rules if kind_of(r).cross_year} == {"X-carry", "X-stock"}
+    cross_year = {"X-carry", "X-stock", "Y-swing", "Y-same", "Y-copied"}
+    assert {r.id for r in fmt.rules if kind_of(r).cross_year} == cross_year
     frames = {r.id: frame_of(r) for r in fmt.rules}
     assert frames == {
         "T3-balance": "t3-fields",
@@ -96,6 +97,9 @@ def test_row_sum_and_record_sum_share_a_kind_and_cross_year_kinds_are_marked() -
         "text": None,
         "headings": None,
         "deadline": None,
+        "Y-swing": None,
+        "Y-same": None,
+        "Y-copied": None,
     }
 
 

@@ -421,7 +421,7 @@ def _build_stale(
             params=params.to_params(),
             notebook=notebook,
             formats=formats,
-            parameters=_parameters(reviews[rel], params),
+            parameters={**_parameters(reviews[rel], params), "previous": _previous(project, e)},
             provenance=provenance.record(
                 inputs,
                 provenance.report_inputs(
@@ -516,6 +516,19 @@ def _parameters(review: Review | None, params: Any) -> dict[str, Any]:
     if review is None:
         return {}
     return {"findings": [f.to_dict() for f in review.findings], "decisions": review.to_dicts(titles(params.fmt))}
+
+
+def _previous(project: Project, entry: Entry) -> dict[str, Any] | None:
+    """Last year's params for the notebook's 与上年度比较 part (None: no such file, or one with problems,
+    which the validation reports)."""
+    from nianbao.params import ParamsError, load_params
+
+    if not entry.previous.is_file():
+        return None
+    try:
+        return load_params(entry.previous, name=_rel(project, entry.previous)).to_params()
+    except ParamsError:
+        return None
 
 
 def _counts(review: Review | None) -> dict[str, Any]:

@@ -100,9 +100,9 @@ class ReportHTMLExporter(HTMLExporter):
         }
         output, resources = super().from_notebook_node(nb, resources, **kw)
         if self.review:  # the reviewer's copy points at the culprit cells (nianbao.publish.annotate)
-            from nianbao.publish.annotate import annotate, review_cells
+            from nianbao.publish.annotate import annotate, review_cells, review_yoy
 
-            output = annotate(output, review_cells(nb))
+            output = annotate(output, review_cells(nb), review_yoy(nb))
         return output, resources
 
 

@@ -24,7 +24,7 @@ from nianbao.errors import NianbaoError
 from nianbao.model import AgencyYear
 from nianbao.params import from_mapping, load_params
 from nianbao.report import content, render, tables
-from nianbao.report.meta import META_KEY, PART_MIME, REVIEW_CELLS_KEY
+from nianbao.report.meta import META_KEY, PART_MIME, REVIEW_CELLS_KEY, REVIEW_YOY_KEY
 from nianbao.validation.findings import Finding
 
 # The metadata key a displayed part carries; the exporter reads the report's title and language from it.
@@ -172,3 +172,33 @@ def show_findings(
     marks = {REVIEW_CELLS_KEY: render.cell_marks(params, review.open)}
     body = render.findings(params, review.open) + review_record.render(params, review)
     _show(f'<div class="review-desk" id="校验结果">{body}</div>', "validation", params, **marks)
+
+
+def show_year_over_year(
+    params: AgencyYear,
+    previous: Mapping[str, Any] | None = None,
+    params_file: str | Path | None = None,
+    built: bool = False,
+) -> None:
+    """The 与上年度比较 part (review copy only): the tables' changes since last year and each section's
+    重复率 with the repeated sentences; every cell of review.html gets last year's value and the change.
+
+    ``previous`` is last year's params as the build passed them; when the notebook runs on its own
+    (``built`` False) it reads ``params/<agency-id>/<year-1>.yaml`` beside ``params_file`` instead.
+    """
+    from nianbao.params import ParamsError
+    from nianbao.report import year_over_year
+
+    prev_params: AgencyYear | None = None
+    try:
+        if previous is not None:
+            prev_params = from_mapping(previous, source=f"{params.year - 1}年度参数")
+        elif not built and params_file:
+            from nianbao.validation.validator import previous_year
+
+            prev_params = previous_year(resolve(params_file))
+    except ParamsError as err:  # last year's file is broken: the validation part says so too
+        display(HTML(f"<p>{html.escape(str(err))}</p>"))
+    prev = year_over_year.read_previous(params, prev_params)
+    marks = {REVIEW_YOY_KEY: year_over_year.cell_notes(params, prev)}
+    _show(year_over_year.render(params, prev_params, prev), "year_over_year", params, **marks)

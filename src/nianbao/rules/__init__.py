@@ -5,6 +5,8 @@ workbook and the importer ask it rather than branching on ``rule.kind``. The kin
 
 ``sums``       row_sum / record_sum, column_sum, column_balance (and "the parts of a sum")
 ``years``      carry, stock (cross-year)
+``changes``    swing, same_table (year over year, plain Python, cross-year)
+``repetition`` repeated_text (重复率 of the narrative against last year's, cross-year)
 ``cells``      blank, counts
 ``narrative``  text, headings, deadline (plain Python)
 
@@ -14,7 +16,7 @@ A new kind is a ``RuleKind`` subclass decorated with ``@register("name")`` in on
 
 from __future__ import annotations
 
-from nianbao.rules import cells, narrative, sums, years
+from nianbao.rules import cells, changes, narrative, repetition, sums, years
 from nianbao.rules.registry import (
     CELLS,
     KEY_COLUMNS,
@@ -41,11 +43,13 @@ __all__ = [
     "Sum",
     "UnknownRuleKind",
     "cells",
+    "changes",
     "derived",
     "kind_of",
     "narrative",
     "register",
     "registered",
+    "repetition",
     "sums",
     "table_sums",
     "years",

@@ -142,6 +142,11 @@ class RuleKind:
         """Findings of a plain-Python kind for one agency-year."""
         return []
 
+    def check_years(self, params: AgencyYear, prev: Any, rule: Rule) -> list[Finding]:
+        """Findings of a plain-Python cross-year kind: ``params`` against last year's report ``prev`` (an
+        ``AgencyYear`` in the same format, or a ``PreviousReport`` read through the comparable cells)."""
+        return []
+
 
 # --- the registry -----------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ failing or passing the rule. A pair of formats the mapping does not name is not 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from nianbao.format import Format
@@ -29,6 +29,8 @@ class PreviousReport:
     published_in: Format  # the format the previous report was published in
     tables: Mapping[str, Any]  # this format's cell refs → the previous report's values (None: blank or not comparable)
     not_comparable: Mapping[str, str]  # cell ref → why the previous report has no comparable value
+    preface: tuple[str, ...] = ()  # the previous report's text, for the 重复率 (sections keep their keys)
+    sections: Mapping[str, Any] = field(default_factory=dict)
 
 
 def previous_for(prev: AgencyYear, fmt: Format) -> AgencyYear | PreviousReport | None:
@@ -40,4 +42,13 @@ def previous_for(prev: AgencyYear, fmt: Format) -> AgencyYear | PreviousReport |
     if mapping is None:
         return None
     tables = {ref: prev.tables.get(mapping.cells[ref]) if ref in mapping.cells else None for ref in fmt.cell_refs()}
-    return PreviousReport(prev.agency, prev.year, fmt.version, prev.fmt, tables, dict(mapping.reasons))
+    return PreviousReport(
+        prev.agency,
+        prev.year,
+        fmt.version,
+        prev.fmt,
+        tables,
+        dict(mapping.reasons),
+        tuple(prev.preface),
+        dict(prev.sections),
+    )

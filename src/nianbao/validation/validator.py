@@ -353,15 +353,24 @@ def validate_batch(
         rule_order = {r.id: i for i, r in enumerate(fmt.rules)}
         for key, item in group_keys.items():
             positioned = found[key] + [
-                (rule_order[f.rule_id] * 100_000 + n, f) for n, f in enumerate(plain_findings(item))
+                (rule_order[f.rule_id] * 100_000 + n, f) for n, f in enumerate(plain_findings(item, prevs.get(key)))
             ]
             out[key] = [f for _, f in sorted(positioned, key=lambda pf: pf[0])]
     return out
 
 
-def plain_findings(item: AgencyYear) -> list[Finding]:
-    """Findings of the rules checked in plain Python (text, headings, deadline), in rule order."""
-    return [f for rule in item.fmt.rules for f in kind_of(rule).check(item, rule)]
+def plain_findings(item: AgencyYear, prev: AgencyYear | PreviousReport | None = None) -> list[Finding]:
+    """Findings of the rules checked in plain Python (text, headings, deadline; with last year's report
+    ``prev`` at hand, the year-over-year kinds too), in rule order."""
+    out = [f for rule in item.fmt.rules for f in kind_of(rule).check(item, rule)]
+    if prev is not None:
+        out += [
+            f
+            for rule in item.fmt.rules
+            if kind_of(rule).frame is None
+            for f in kind_of(rule).check_years(item, prev, rule)
+        ]
+    return out
 
 
 def _unique(items: Iterable[AgencyYear]) -> list[AgencyYear]:
