@@ -4,6 +4,7 @@ signed counts, no stock rule, and the warning for a 2019-format report of a 2021
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -113,6 +114,8 @@ def test_a_2019_format_report_of_2022_gets_the_outdated_format_warning(data):
 def test_lint_a_2019_page(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["lint", str(EXAMPLES / "shanghai-office-2019.html")])
-    assert "格式 2019" in result.output
-    assert "采购总金额" not in result.output or "未找到" not in result.output
+    # lint wraps its lines to the terminal (never inside a number); where depends on the path's length
+    text = re.sub(r"\n\s*", "", result.output)
+    assert "格式 2019" in text
+    assert "采购总金额" not in text or "未找到" not in text
     assert list(tmp_path.iterdir()) == []
