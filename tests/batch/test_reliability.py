@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from nianbao.batch.lock import build_lock
+from nianbao.publish.outputs import OUTPUTS
 from support import NIANBAO, SEED_ID, make_project
 
 AGENCIES = (SEED_ID, "b-one", "c-two")
@@ -68,7 +69,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         target.write_text(seed.read_text(encoding="utf-8").replace(f"id: {SEED_ID}", f"id: {agency}"), "utf-8")
     result = nb("build", "-j", "2", cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert len(published(project)) == 15
+    assert len(published(project)) == len(AGENCIES) * len(OUTPUTS)  # every output of every report
     return project
 
 

@@ -221,4 +221,4 @@ def test_run_continues_past_a_bad_agency_year(tmp_path):
     assert result.returncode == 2
     assert (project / "build" / "2023" / SEED_ID / "report.html").is_file()
     assert not (project / "build" / "2023" / "bad-town").exists()
-    assert "缺少此表" in result.stdout
+    assert "缺少此表" in re.sub(r"[\s│]", "", result.stdout)  # the failures table folds long cells

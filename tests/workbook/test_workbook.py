@@ -327,7 +327,8 @@ def test_many_workbooks_summary_and_lint_say_it_in_chinese(tmp_path):
     wb.save(bad)
     linted = runner.invoke(cli.app, ["lint", str(bad)])
     assert linted.exit_code == 1
-    assert "错误 T3-balance" in linted.output and "[error]" not in linted.output
+    assert "错误 表三 · 第一项加第二项之和应等于第三项加第四项之和" in linted.output
+    assert "[error]" not in linted.output and "error" not in linted.output
     assert "合计与勾稽关系不符" in linted.output
     import os
 
