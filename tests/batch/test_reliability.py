@@ -327,3 +327,53 @@ def test_paths_and_params_text_are_never_read_as_rich_markup(project: Path, tmp_
     result = nb("run", str(odd), cwd=project)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and f"✗ {odd}" in result.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_scheduler_lost_mid_build_fails_its_jobs_and_loses_nothing(project: Path):
+    """The Dask scheduler is killed while c-two's job runs (it hangs): the build ends, says which reports
+    failed, and every output published before is still there; the reports built before the loss count."""
+    before = published(project)
+    dask = str(Path(NIANBAO).parent / "dask")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **quiet
+    )
+    worker = subprocess.Popen(
+        [dask, "worker", address, "--nthreads", "2", "--no-dashboard", "--nworkers", "1"],
+        env={**os.environ, "NIANBAO_FAULT": "hang:c-two"},
+        **quiet,
+    )
+    build = None
+    try:
+        t0 = time.time()
+        build = subprocess.Popen(
+            [NIANBAO, "build", "--force", "--scheduler", address],
+            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        others = [project / "build" / ".state" / "2023" / f"{a}.json" for a in AGENCIES if a != "c-two"]
+        while time.time() - t0 < 400 and not all(p.stat().st_mtime > t0 for p in others):
+            assert build.poll() is None, build.communicate()
+            time.sleep(1)
+        assert all(p.stat().st_mtime > t0 for p in others), "the innocent reports were not built in time"
+        scheduler.kill()  # lost mid-build: c-two's job is still running
+        out, err = build.communicate(timeout=300)
+    finally:
+        for proc in (build, worker, scheduler):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert build.returncode not in (0, 1), out + err
+    assert "Traceback" not in err, err[-3000:]
+    assert "c-two" in out + err  # the report that failed is named
+    assert kept(project, before)  # nothing published was lost
+    assert state(project, "c-two")["status"] == "failed" and state(project, "c-two")["outputs"]  # kept, stale
