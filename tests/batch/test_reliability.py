@@ -259,7 +259,7 @@ def test_tampered_empty_and_missing_outputs_are_made_again(project: Path):
     assert "生成 2 份，未变跳过 1 份" in result.stdout
     assert kept(project, before)
     record = state(project, "b-one")["files"]
-    assert {f["name"] for f in record} == {"findings.json", "report.html", "report.ipynb", "report.pdf", "review.html"}
+    assert {f["name"] for f in record} == {o.filename for o in OUTPUTS}
     assert all(f["size"] > 0 and len(f["sha256"]) == 64 for f in record)
 
 
