@@ -28,7 +28,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from nianbao.format import Rule
-from nianbao.rules.registry import RuleKind, register
+from nianbao.rules.registry import RuleKind, failed_finding, register
 from nianbao.rules.wording import cell_label, number
 from nianbao.validation.findings import Finding
 
@@ -120,19 +120,6 @@ def is_swing(rule: Rule, params: AgencyYear, change: CellChange) -> bool:
     return r is None or abs(r) >= Decimal(str(o.get("min_ratio", 0)))
 
 
-def _finding(params: AgencyYear, rule: Rule, message: str, **kw: Any) -> Finding:
-    return Finding(
-        rule_id=rule.id,
-        severity=rule.severity,
-        status="failed",
-        agency_id=params.agency.id,
-        year=params.year,
-        message=message,
-        title=rule.title,
-        **kw,
-    )
-
-
 @register("swing")
 class Swing(RuleKind):
     """A watched cell that moved beyond both thresholds since last year: explain it in the text."""
@@ -152,7 +139,7 @@ class Swing(RuleKind):
                 "变化较大，请在正文中说明原因或核实数字。"
             )
             out.append(
-                _finding(
+                failed_finding(
                     params,
                     rule,
                     message,
@@ -194,7 +181,7 @@ class SameTable(RuleKind):
                 "请核实是否沿用了上年数据。"
             )
             out.append(
-                _finding(
+                failed_finding(
                     params,
                     rule,
                     message,

@@ -13,25 +13,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from nianbao.format import Rule
-from nianbao.rules.registry import RuleKind, register
+from nianbao.rules.registry import RuleKind, failed_finding, register
 from nianbao.validation.findings import Finding
 
 if TYPE_CHECKING:
     from nianbao.model import AgencyYear
-
-
-def _finding(params: AgencyYear, rule: Rule, message: str, **kw) -> Finding:
-    return Finding(
-        rule_id=rule.id,
-        severity=rule.severity,
-        status="failed",
-        agency_id=params.agency.id,
-        year=params.year,
-        table=kw.pop("table", None),
-        message=message,
-        title=rule.title,
-        **kw,
-    )
 
 
 def _paragraphs(params: AgencyYear) -> list[tuple[str | None, str]]:
@@ -115,7 +101,7 @@ def check_text(params: AgencyYear, rule: Rule) -> list[Finding]:
                 + "。"
             )
             findings.append(
-                _finding(
+                failed_finding(
                     params,
                     rule,
                     message,
@@ -145,7 +131,7 @@ class Headings(RuleKind):
                 continue
             message = f"“{section.heading}”部分在原文中的标题为“{published}”，与格式规定的“{section.heading}”不一致。"
             findings.append(
-                _finding(
+                failed_finding(
                     params,
                     rule,
                     message,
@@ -170,12 +156,13 @@ class Deadline(RuleKind):
         due = _date(params.year + 1, o["government_due"] if government else o["due"])
         if params.issued is None:
             message = f"报告没有发布日期，无法核对是否在{due.year}年{due.month}月{due.day}日前发布。"
-            return [_finding(params, rule, message, extra={"issued": None, "due": due.isoformat()})]
+            return [failed_finding(params, rule, message, extra={"issued": None, "due": due.isoformat()})]
         if params.issued <= due:
             return []
         late = (params.issued - due).days
         message = f"发布日期{params.issued_text}晚于规定期限{due.year}年{due.month}月{due.day}日（晚{late}天）。"
-        return [_finding(params, rule, message, extra={"issued": params.issued.isoformat(), "due": due.isoformat()})]
+        extra = {"issued": params.issued.isoformat(), "due": due.isoformat()}
+        return [failed_finding(params, rule, message, extra=extra)]
 
 
 @register("format_year")
@@ -184,4 +171,4 @@ class FormatYear(RuleKind):
 
     def check(self, params: AgencyYear, rule: Rule) -> list[Finding]:
         notice = params.format_notice
-        return [_finding(params, rule, notice, extra={"format": params.format})] if notice else []
+        return [failed_finding(params, rule, notice, extra={"format": params.format})] if notice else []

@@ -155,6 +155,23 @@ _KINDS: dict[str, RuleKind] = {}
 K = TypeVar("K", bound=type[RuleKind])
 
 
+def failed_finding(params: AgencyYear, rule: Rule, message: str, **fields: Any) -> Finding:
+    """A finding that ``rule`` does not hold for ``params``: its id, severity and Chinese title from the format."""
+    from nianbao.validation.findings import Finding
+
+    return Finding(
+        rule_id=rule.id,
+        severity=rule.severity,
+        status="failed",
+        agency_id=params.agency.id,
+        year=params.year,
+        table=fields.pop("table", None),
+        message=message,
+        title=rule.title,
+        **fields,
+    )
+
+
 def register(*names: str) -> Callable[[K], K]:
     """Class decorator: register a ``RuleKind`` subclass under one or more kind names."""
 

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from nianbao.format import Rule
-from nianbao.rules.registry import RuleKind, register
+from nianbao.rules.registry import RuleKind, failed_finding, register
 from nianbao.validation.findings import Finding
 
 if TYPE_CHECKING:
@@ -213,17 +213,6 @@ class RepeatedText(RuleKind):
                 f"已除去每份报告都须写的固定表述），超过{(limit * 100).normalize():f}%，请核实是否照搬上年内容。"
             )
             out.append(
-                Finding(
-                    rule_id=rule.id,
-                    severity=rule.severity,
-                    status="failed",
-                    agency_id=params.agency.id,
-                    year=params.year,
-                    table=None,
-                    message=message,
-                    title=rule.title,
-                    section=sec.key,
-                    extra={"last_year": prev.year, **sec.to_dict()},
-                )
+                failed_finding(params, rule, message, section=sec.key, extra={"last_year": prev.year, **sec.to_dict()})
             )
         return out
