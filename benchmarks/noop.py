@@ -3,17 +3,18 @@
     .venv/bin/python benchmarks/noop.py [--count 1000] [--repeat 5]
 
 Builds the seed agency-year once (`nianbao run`), then lays out N-1 more agency-years that are copies of it:
-the same params bytes under params/seed-copy-NNNN/2023.yaml, its outputs hard-linked into
-build/2023/seed-copy-NNNN/ and its state record with the agency id replaced. Every copy then has the
-content key a real build would have given it (the key hashes the params' bytes, not the folder), so
-`nianbao build` finds all N current and rebuilds nothing. Prints the median wall time of that command (the
-whole process: Python start-up, imports, hashing, reading N state records, the index page) over REPEAT
-runs, with the load average beside it.
+the seed's params with its agency id replaced under params/seed-copy-NNNN/2023.yaml (a params file's
+folder must be its agency id), its outputs hard-linked into build/2023/seed-copy-NNNN/ and its state
+record with the agency id replaced and the content key a real build would give the copy (computed by
+nianbao's own `report_key`), so `nianbao build` finds all N current and rebuilds nothing. Prints the
+median wall time of that command (the whole process: Python start-up, imports, hashing, reading N state
+records, the index page when they changed) over REPEAT runs, with the load average beside it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -34,19 +35,26 @@ def loadavg() -> str:
 
 def fan_out(project: Path, count: int) -> None:
     """N-1 copies of the built seed: params, hard-linked outputs, state records."""
-    params = project / "params" / SEED_ID / "2023.yaml"
+    from nianbao.batch.keys import report_key, shared_key
+    from nianbao.project import DEFAULT_FORMATS
+
+    params = (project / "params" / SEED_ID / "2023.yaml").read_text(encoding="utf-8")
     out = project / "build" / "2023" / SEED_ID
-    state = (project / "build" / ".state" / "2023" / f"{SEED_ID}.json").read_text(encoding="utf-8")
+    state = json.loads((project / "build" / ".state" / "2023" / f"{SEED_ID}.json").read_text(encoding="utf-8"))
+    shared = shared_key(project / "notebooks" / "annual_report.ipynb", project / "expectations")
     for i in range(1, count):
         agency = f"seed-copy-{i:04d}"
         (project / "params" / agency).mkdir(parents=True)
-        shutil.copyfile(params, project / "params" / agency / "2023.yaml")
+        copy = project / "params" / agency / "2023.yaml"
+        copy.write_text(params.replace(f"id: {SEED_ID}", f"id: {agency}", 1), encoding="utf-8")
         dest = project / "build" / "2023" / agency
         dest.mkdir(parents=True)
         for f in out.iterdir():
             os.link(f, dest / f.name)
+        record = json.loads(json.dumps(state).replace(SEED_ID, agency))
+        record["key"] = report_key(shared, copy, copy.with_name("2022.yaml"), DEFAULT_FORMATS, None)
         (project / "build" / ".state" / "2023" / f"{agency}.json").write_text(
-            state.replace(SEED_ID, agency), encoding="utf-8"
+            json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
         )
 
 

@@ -72,6 +72,19 @@ def test_second_build_skips_everything(built: Path):
     assert {p: p.stat().st_mtime_ns for p in report_files(built)} == before
 
 
+def test_a_no_op_build_leaves_the_index_alone_but_remakes_it_when_damaged(built: Path):
+    index = built / "build" / "index.html"
+    before = index.read_bytes(), index.stat().st_mtime_ns
+    nianbao("build", cwd=built)
+    assert (index.read_bytes(), index.stat().st_mtime_ns) == before  # not rendered again, not rewritten
+    index.write_text("<p>改坏了</p>", encoding="utf-8")
+    nianbao("build", cwd=built)
+    assert index.read_bytes() == before[0]  # an edited page is made again from the records
+    index.unlink()
+    nianbao("build", cwd=built)
+    assert index.read_bytes() == before[0]
+
+
 def test_changed_params_rebuilds_only_that_report_and_removed_params_remove_outputs(tmp_path: Path):
     project = synthetic_project(tmp_path, 2, seed=3)
     nianbao("build", "-j", "1", cwd=project, check=True)

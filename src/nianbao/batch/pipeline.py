@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -42,10 +44,12 @@ from nianbao.batch import provenance
 from nianbao.batch.keys import report_key, shared_key
 from nianbao.batch.lock import DEFAULT_WAIT, build_lock
 from nianbao.batch.state import (
+    STATE_DIR,
     OutputFile,
     ReportState,
     Step,
     all_states,
+    state_digest,
     state_path,
     write_state,
 )
@@ -153,27 +157,33 @@ def entries(project: Project, files: Iterable[Path]) -> tuple[list[Entry], list[
     (with the agency-year when it can be told, so earlier outputs stay listed as stale)."""
     out: list[Entry] = []
     bad: list[ReportState] = []
-    params_dir = project.params_dir.absolute()
+    params_dir = str(project.params_dir.absolute())
+    root = str(project.root)
+    layout = "应为 params/<机关代码>/<年度>.yaml（机关代码为小写英文字母、数字、- 和 _，年度为四位数字）"
+    # Plain strings and os.path below, not pathlib: a no-op build of thousands spends its time here.
     for f in files:
         f = f.absolute()  # not resolve(): a symlink's target never names a report
-        rel = _rel(project, f)
-        layout = "应为 params/<机关代码>/<年度>.yaml（机关代码为小写英文字母、数字、- 和 _，年度为四位数字）"
-        agency_id, stem = f.parent.name, f.stem
-        inside = f.parent.parent == params_dir
+        name = str(f)
+        folder, base = os.path.split(name)
+        stem, suffix = os.path.splitext(base)
+        rel = os.path.relpath(name, root) if name.startswith(root + os.sep) else name
+        agency_id = os.path.basename(folder)
+        inside = os.path.dirname(folder) == params_dir
         where = (agency_id, int(stem)) if AGENCY_FOLDER.fullmatch(agency_id) and YEAR_NAME.fullmatch(stem) else None
         fields: dict[str, Any] = {"agency_id": where[0], "year": where[1]} if where else {}
-        if not f.is_file():
+        if not os.path.isfile(name):
             bad.append(ReportState.failure(rel, "params", f"{rel}: 找不到此参数文件"))
-        elif f.is_relative_to(params_dir) and not inside:
+        elif name.startswith(params_dir + os.sep) and not inside:
             bad.append(ReportState.failure(rel, "params", f"{rel}: 不能放在下级文件夹中，{layout}"))
-        elif f.suffix not in PARAMS_SUFFIXES:
+        elif suffix not in PARAMS_SUFFIXES:
             bad.append(ReportState.failure(rel, "params", f"{rel}: 扩展名应为 .yaml，未生成；{layout}", **fields))
         elif where is None:
             bad.append(ReportState.failure(rel, "params", f"{rel}: 文件名或文件夹名不合规则，未生成；{layout}"))
         else:
             year = where[1]
-            before = [f.with_name(f"{year - 1}{suffix}") for suffix in (f.suffix, *PARAMS_SUFFIXES)]
-            out.append(Entry(f, rel, where[0], year, next((b for b in before if b.is_file()), before[0])))
+            before = [os.path.join(folder, f"{year - 1}{s}") for s in (suffix, *PARAMS_SUFFIXES)]
+            previous = next((b for b in before if os.path.isfile(b)), before[0])
+            out.append(Entry(f, rel, where[0], year, Path(previous)))
     by_year: dict[tuple[str, int], list[Entry]] = {}
     for e in out:
         by_year.setdefault((e.agency_id, e.year), []).append(e)
@@ -335,7 +345,7 @@ def _build(
     gone = set(summary.removed)
     current = sorted((s for s in known.values() if s.params_file not in gone), key=lambda s: (s.year or 0, s.agency_id))
     summary.states = current + [s for s in bad if s.agency_year is None]
-    write_index(project, summary.states)
+    write_index(project, summary.states, shared)
     return summary
 
 
@@ -545,11 +555,31 @@ def _counts(review: Review | None) -> dict[str, Any]:
     }
 
 
-def write_index(project: Project, states: list[ReportState]) -> Path:
+INDEX_KEY = "index.json"  # under build/.state/: what the index page was last rendered from
+
+
+def write_index(project: Project, states: list[ReportState], shared: str | None = None) -> Path:
+    """Write build/index.html for ``states``; not rendered again when neither the records it shows nor
+    ``shared`` (the content key of the code, templates and notebook) changed and the page on disk is the
+    one rendered then (its sha256 is kept beside the key, so an edited or damaged page is made again)."""
+    target = project.build_dir / "index.html"
+    record = project.build_dir / STATE_DIR / INDEX_KEY
+    key = None
+    if shared is not None:
+        digests = "\n".join(state_digest(s) for s in states)
+        key = hashlib.sha256(f"{shared}\n{digests}".encode()).hexdigest()
+        try:
+            kept = json.loads(record.read_bytes())
+            if kept.get("key") == key and hashlib.sha256(target.read_bytes()).hexdigest() == kept.get("sha256"):
+                return target
+        except (OSError, ValueError, AttributeError):
+            pass
     from nianbao.publish.index import render_index
 
-    target = project.build_dir / "index.html"
     html = render_index(states)
-    if not target.is_file() or target.read_text(encoding="utf-8") != html:
+    data = html.encode("utf-8")
+    if not target.is_file() or target.read_bytes() != data:
         atomic.write_text(target, html)
+    if key is not None:
+        atomic.write_text(record, json.dumps({"key": key, "sha256": hashlib.sha256(data).hexdigest()}) + "\n")
     return target
