@@ -155,6 +155,10 @@ def build(
     ] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="单个报告最长用时（秒），超时只算该报告失败")] = 300.0,
     wait: Annotated[float, typer.Option("--wait", help="另一次生成占用 build/ 时最多等待的秒数")] = 10.0,
+    to: Annotated[
+        str,
+        typer.Option("--to", help="导出哪些格式，逗号分隔（默认：html,pdf,docx；审核版、笔记本和校验结果总会生成）"),
+    ] = "html,pdf,docx",
 ) -> None:
     """生成 PATHS 下每个年度报告到 build/（已是最新的跳过），并写出总览页 build/index.html。
 
@@ -167,6 +171,7 @@ def build(
     from nianbao.batch.pipeline import build as run_build
     from nianbao.project import find_project
 
+    formats = _formats(to)
     project = find_project()
     counts = {"built": 0, "skipped": 0, "failed": 0}
     progress = Progress(
@@ -191,6 +196,7 @@ def build(
             jobs=jobs or os.cpu_count() or 1,
             force=force,
             scheduler=scheduler,
+            formats=formats,
             timeout=timeout,
             wait=wait,
             on_wait=_waiting,
@@ -199,6 +205,18 @@ def build(
         )
     _print_summary(summary)
     raise typer.Exit(summary.exit_code(strict))
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    """The exported formats named by ``--to`` (in the order given, each once)."""
+    from nianbao.project import DEFAULT_FORMATS
+
+    names = tuple(dict.fromkeys(n.strip() for n in value.replace("，", ",").split(",") if n.strip()))
+    wrong = [n for n in names if n not in DEFAULT_FORMATS]
+    if wrong or not names:
+        what = f"{'、'.join(wrong)} 不是可导出的格式" if wrong else "没有给出格式"
+        raise InvalidArgument(f"--to：{what}；可用：{','.join(DEFAULT_FORMATS)}（逗号分隔，可多选）")
+    return names
 
 
 def _print_summary(summary: Summary) -> None:

@@ -172,3 +172,18 @@ def test_no_params_found_is_an_error_not_an_empty_success(tmp_path: Path):
         f.unlink()
     result = nianbao("build", cwd=project)
     assert result.returncode == 2 and "没有找到参数文件" in result.stderr
+
+
+def test_to_exports_only_the_formats_named_and_the_default_adds_the_rest(tmp_path: Path):
+    project = make_project(tmp_path)
+    out = project / "build" / "2023" / SEED_ID
+    wrong = nianbao("build", "--to", "pdf,xlsx", cwd=project)
+    assert wrong.returncode not in (0, 1) and "xlsx 不是可导出的格式" in wrong.stderr + wrong.stdout
+    assert not (project / "build" / "2023").exists()  # nothing started
+    nianbao("build", "--to", "html", cwd=project, check=True)
+    assert {p.name for p in out.iterdir()} == {"report.html", "review.html", "report.ipynb", "findings.json"}
+    links = lhtml.fromstring((project / "build" / "index.html").read_bytes()).xpath("//a/@href")
+    assert any(h.endswith("report.html") for h in links) and not any(h.endswith(".pdf") for h in links)
+    result = nianbao("build", cwd=project, check=True)  # the formats are part of the content key
+    assert "生成 1 份" in result.stdout
+    assert {"report.pdf", "report.docx"} <= {p.name for p in out.iterdir()}
