@@ -27,47 +27,11 @@ import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from nianbao.format import Format, Table
-from nianbao.rules import kind_of
+from nianbao.rules import Equation
 
 MAX_SPLITS = 400  # splits of one run kept
 MAX_STEPS = 20_000  # search steps per run and for the table
 MAX_BLANKS = 1  # blank cells tried in a run whose digits no split explains
-
-
-@dataclass(frozen=True)
-class Equation:
-    """Σ left = Σ right over cell refs, from the rule ``rule_id``."""
-
-    rule_id: str
-    key: str
-    left: tuple[str, ...]
-    right: tuple[str, ...]
-
-    @property
-    def cells(self) -> tuple[str, ...]:
-        return (*self.left, *self.right)
-
-    def holds(self, values: dict[str, int | None]) -> bool:
-        """Whether the sum holds; a blank (unknown) cell leaves it unchecked, so it holds."""
-        if any(values[c] is None for c in self.cells):
-            return True
-        return sum(values[c] for c in self.left) == sum(values[c] for c in self.right)  # type: ignore[misc]
-
-    def __str__(self) -> str:
-        return f"{self.rule_id}（{self.key}）"
-
-
-def equations(fmt: Format, table: Table) -> list[Equation]:
-    """Every sum and balance the format's rules define on ``table`` (asked of the rule kinds)."""
-    out: list[Equation] = []
-    for rule in fmt.rules:
-        if rule.table != table.key:
-            continue
-        kind = kind_of(rule)
-        out += [Equation(rule.id, s.key, (s.total,), s.parts) for s in kind.sums(table, rule)]
-        out += [Equation(rule.id, b.key, b.left, b.right) for b in kind.balances(table, rule)]
-    return out
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,8 @@ from nianbao.importers.document import Cell, SourceBlock
 from nianbao.importers.flat_table import run_by_columns, runs_by_rows
 from nianbao.importers.import_report import CellIssue, LabelDeviation
 from nianbao.importers.labels import Match, compare
-from nianbao.importers.solver import Run, equations, solve
-from nianbao.rules import table_sums
+from nianbao.importers.solver import Run, solve
+from nianbao.rules import table_equations, table_sums
 
 ROW_MIN = 0.7  # a value line's label must match a record at least this well
 LABEL_MIN = 0.7  # header and context labels: report as deviation from this score on
@@ -473,7 +473,7 @@ class TableReader:
     def _sums_fail(self, refs: set[str]) -> bool:
         """Whether a sum of the format over ``refs`` (every cell of it read) fails."""
         values = self.result.values
-        for eq in equations(self.fmt, self.table):
+        for eq in table_equations(self.fmt, self.table):
             if refs & set(eq.cells) and all(values.get(c) is not None for c in eq.cells):
                 if not eq.holds(values):  # type: ignore[arg-type]
                     return True
@@ -531,7 +531,7 @@ class TableReader:
             refs = tuple(t.cell_ref(r, f.key) for r in records for f in r.fields)
             digits, _, fraction = run.number.partition(".")
             runs.append(Run(refs, digits, f".{fraction}" if fraction else ""))
-        sol = solve(runs, equations(self.fmt, t))
+        sol = solve(runs, table_equations(self.fmt, t))
         if found:
             res.notes.append(f"{t.name}：原文表格已连成文字，按行标签切分、按合计关系拆分数字")
         if sol.capped:

@@ -22,6 +22,7 @@ from nianbao.rules.registry import (
     KEY_COLUMNS,
     Balance,
     CellFailure,
+    Equation,
     Instance,
     RuleKind,
     Sum,
@@ -30,6 +31,7 @@ from nianbao.rules.registry import (
     kind_of,
     register,
     registered,
+    table_equations,
     table_sums,
 )
 
@@ -38,6 +40,7 @@ __all__ = [
     "KEY_COLUMNS",
     "Balance",
     "CellFailure",
+    "Equation",
     "Instance",
     "RuleKind",
     "Sum",
@@ -51,6 +54,7 @@ __all__ = [
     "registered",
     "repetition",
     "sums",
+    "table_equations",
     "table_sums",
     "years",
 ]

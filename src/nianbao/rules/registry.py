@@ -15,7 +15,7 @@ Nothing here imports pandas or Great Expectations: loading a format resolves its
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from nianbao.format import Format, Rule, Table
@@ -206,6 +206,50 @@ def table_of(fmt: Format, rule: Rule) -> Table:
     if rule.table is None:
         raise ValueError(f"rule {rule.id}: kind {rule.kind!r} needs a table")
     return fmt.tables[rule.table]
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One equality a rule states on a table's cells: Σ ``left`` = Σ ``right`` over cell refs (a total is
+    ``left`` alone, its parts ``right``); ``key`` is the record or field it belongs to. The workbook writes
+    them as check formulas, the importer solves digit runs under them."""
+
+    rule: Rule = field(compare=False)  # compared and hashed by its id (a Rule holds dicts)
+    key: str
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+    rule_id: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rule_id", self.rule.id)
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return (*self.left, *self.right)
+
+    def holds(self, values: Mapping[str, int | None]) -> bool:
+        """Whether the sum holds; a blank (unknown) cell leaves it unchecked, so it holds."""
+        if any(values[c] is None for c in self.cells):
+            return True
+        return sum(values[c] for c in self.left) == sum(values[c] for c in self.right)  # type: ignore[misc]
+
+    def __str__(self) -> str:
+        return f"{self.rule.id}（{self.key}）"
+
+
+def table_equations(fmt: Format, table: Table) -> list[Equation]:
+    """Every equality the format's rules state within one year of ``table``, in rule order: the sums and
+    balances of the rule kinds (cross-year rules need last year's report, so they state none here)."""
+    out: list[Equation] = []
+    for rule in fmt.rules:
+        if rule.table != table.key:
+            continue
+        kind = kind_of(rule)
+        if kind.cross_year:
+            continue
+        out += [Equation(rule, s.key, (s.total,), s.parts) for s in kind.sums(table, rule)]
+        out += [Equation(rule, b.key, b.left, b.right) for b in kind.balances(table, rule)]
+    return out
 
 
 def table_sums(fmt: Format, table: Table) -> list[Sum]:

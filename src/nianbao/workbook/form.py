@@ -45,12 +45,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from nianbao import atomic
 from nianbao.format import Field as FormatField
-from nianbao.format import Format, Record, Rule, Table, get_format
+from nianbao.format import Format, Record, Table, get_format
 from nianbao.importers.assemble import ImportResult
 from nianbao.importers.import_report import CellIssue, ImportReport
 from nianbao.model import AgencyYear
 from nianbao.params import FIELD_NAMES, ParamsError, from_mapping
-from nianbao.rules import kind_of, table_sums
+from nianbao.rules import Equation, kind_of, table_equations, table_sums
 from nianbao.values import TableValues
 
 META_SHEET = "基本信息"
@@ -211,36 +211,6 @@ def _a1(row: int, col: int) -> str:
 
 
 # --- the rules a workbook checks -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Equation:
-    """One equality a rule states on a table's cells: the sum of ``left`` equals the sum of ``right``
-    (a total is ``left`` alone, its parts ``right``). ``key`` is the record or field it belongs to."""
-
-    rule: Rule
-    key: str
-    left: tuple[str, ...]
-    right: tuple[str, ...]
-
-    @property
-    def cells(self) -> tuple[str, ...]:
-        return (*self.left, *self.right)
-
-
-def table_equations(fmt: Format, table: Table) -> list[Equation]:
-    """Every equality the format's rules state within one year of ``table``, in rule order: the sums
-    and balances of the rules registry (cross-year rules need last year's report: not in a workbook)."""
-    out: list[Equation] = []
-    for rule in fmt.rules:
-        if rule.table != table.key:
-            continue
-        kind = kind_of(rule)
-        if kind.cross_year:
-            continue
-        out += [Equation(rule, s.key, (s.total,), s.parts) for s in kind.sums(table, rule)]
-        out += [Equation(rule, b.key, b.left, b.right) for b in kind.balances(table, rule)]
-    return out
 
 
 def _runs(coords: list[tuple[int, int]]) -> list[str]:
