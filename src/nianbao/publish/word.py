@@ -49,6 +49,7 @@ from traitlets import default
 
 from nianbao.errors import NianbaoError
 from nianbao.publish.exporters import HIDDEN_TAGS, REVIEW_TAG, report_meta
+from nianbao.publish.ooxml import ZIP_TIME
 from nianbao.report.meta import PART_MIME
 
 if TYPE_CHECKING:
@@ -200,9 +201,6 @@ VALUE = "@value"
 # stand-in for a missing 宋体's Latin part on Debian); 0.65 fits both.
 NARROW_EM = 0.65
 STAT_TABLE_STYLE = ("StatTable", "统计表")
-
-# Every zip entry's timestamp: the earliest a zip can hold, so that builds are byte-identical.
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class NoReportContent(NianbaoError):
