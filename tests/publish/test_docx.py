@@ -357,6 +357,17 @@ def test_libreoffice_lays_it_out_with_the_same_text(name: str, libreoffice_pdf: 
     assert numbers == list(range(1, pages + 1))  # "— N —" on every page
 
 
+@pytest.mark.parametrize("name", list(REPORTS))
+def test_libreoffice_sets_the_official_faces_in_the_free_ones(name: str, libreoffice_pdf: dict[str, Path]) -> None:
+    """make's fontconfig file maps 仿宋_GB2312 / 方正小标宋简体 to a serif, 黑体 to a sans and 楷体_GB2312 to a
+    楷体: without it LibreOffice set the whole report in one sans face."""
+    fonts = subprocess.run(["pdffonts", str(libreoffice_pdf[name])], capture_output=True, text=True, check=True)
+    names = [line.split()[0] for line in fonts.stdout.splitlines()[2:]]
+    assert any("NotoSerifCJK" in n for n in names), names  # the body and the title
+    assert any("NotoSansCJK" in n for n in names), names  # 黑体 headings
+    assert any("UKai" in n for n in names), names  # 楷体 headings
+
+
 def test_libreoffice_shows_the_tables_numbers(libreoffice_pdf: dict[str, Path]) -> None:
     """The 2019 fixture's 表三 total (859 new requests) and 表二's amount reach the page."""
     seed = load_params(V2019_PARAMS)
