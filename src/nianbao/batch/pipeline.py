@@ -53,6 +53,7 @@ from nianbao.errors import Interrupted, ParamsNotFound, Terminated, storage_erro
 from nianbao.project import DEFAULT_FORMATS, Project
 
 if TYPE_CHECKING:
+    from nianbao.batch.overview import OverviewResult
     from nianbao.validation.decisions import Review
 # What a params file's name and folder must look like (ASCII only: "²⁰²³".isdigit() is True).
 YEAR_NAME = re.compile(r"[0-9]{4}", re.ASCII)
@@ -96,6 +97,7 @@ class Summary:
     failed: list[ReportState] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     states: list[ReportState] = field(default_factory=list)  # every agency-year of the project, after the build
+    overview: OverviewResult | None = None  # the batch step: build/data/ and build/overview.html
 
     @property
     def selection(self) -> list[ReportState]:
@@ -121,7 +123,9 @@ class Summary:
         return [s for s in self.states if s.failed]
 
     def exit_code(self, strict: bool = False) -> int:
-        return exit_code(self.states, strict)
+        """As ``exit_code``; 2 too when the overview failed (its last good page is kept)."""
+        code = exit_code(self.states, strict)
+        return 2 if code == 0 and self.overview is not None and self.overview.failed else code
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -335,7 +339,9 @@ def _build(
     gone = set(summary.removed)
     current = sorted((s for s in known.values() if s.params_file not in gone), key=lambda s: (s.year or 0, s.agency_id))
     summary.states = current + [s for s in bad if s.agency_year is None]
-    write_index(project, summary.states)
+    # The batch step, once, after every report: skipped when no report (nor its own inputs) changed.
+    summary.overview = refresh_overview(project, summary.states)
+    write_index(project, summary.states, summary.overview)
     return summary
 
 
@@ -545,11 +551,17 @@ def _counts(review: Review | None) -> dict[str, Any]:
     }
 
 
-def write_index(project: Project, states: list[ReportState]) -> Path:
+def refresh_overview(project: Project, states: list[ReportState]) -> OverviewResult:
+    from nianbao.batch.overview import refresh
+
+    return refresh(project, states)
+
+
+def write_index(project: Project, states: list[ReportState], overview: OverviewResult | None = None) -> Path:
     from nianbao.publish.index import render_index
 
     target = project.build_dir / "index.html"
-    html = render_index(states)
+    html = render_index(states, overview)
     if not target.is_file() or target.read_text(encoding="utf-8") != html:
         atomic.write_text(target, html)
     return target
