@@ -6,7 +6,7 @@ package's code (``nianbao.batch.provenance``). When the key and the published fi
 successful run left them (``build/.state/overview.json``), nothing runs: a no-op build reads one small
 JSON file and stats a few outputs. Otherwise it exports build/data/ (``nianbao.publish.open_data``), then
 executes ``notebooks/overview.ipynb`` with papermill over that data and publishes the page with the
-``nianbao_overview`` exporter (``nianbao.publish.overview``).
+``nianbao_overview`` exporter (``nianbao.publish.overview_page``).
 
 A failure never fails the reports: the last good overview.html stays published, the record says 生成失败
 with why (in Chinese), the build's summary and the index say so, and the next build tries again (an
@@ -155,7 +155,7 @@ def render(project: Project) -> str:
     """Execute the overview notebook over build/data/ and export it as the published page."""
     from nianbao.batch.execute import execute_node
     from nianbao.publish import open_data
-    from nianbao.publish.overview import export_html
+    from nianbao.publish.overview_page import export_html
 
     notebook = project.root / NOTEBOOK
     nb = execute_node(
