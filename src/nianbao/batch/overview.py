@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from nianbao import atomic
-from nianbao.batch.provenance import sha256_bytes, shared_inputs
+from nianbao.batch.provenance import sha256_bytes, sha256_file, shared_inputs
 from nianbao.batch.state import STATE_DIR, OutputFile, ReportState
 from nianbao.project import Project
 
@@ -82,11 +82,13 @@ def write_record(project: Project, result: OverviewResult) -> None:
     atomic.write_text(record_path(project), json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
 
 
-def overview_key(project: Project, states: Iterable[ReportState]) -> str:
-    """What the overview is made from: every agency-year's state, the notebook and the package's code."""
+def overview_key(project: Project, states: Iterable[ReportState], shared: str | None = None) -> str:
+    """What the overview is made from: every agency-year's state, the notebook and the package's code
+    (``shared``: the build's shared key, which already hashes the code and the package versions)."""
     reports = sorted((s.params_file, s.status, s.key) for s in states)
-    shared = shared_inputs(project.root / NOTEBOOK).key
-    return sha256_bytes(json.dumps({"shared": shared, "reports": reports}, ensure_ascii=False).encode("utf-8"))
+    notebook = project.root / NOTEBOOK
+    base = shared_inputs(notebook).key if shared is None else f"{shared}:{sha256_file(notebook)}"
+    return sha256_bytes(json.dumps({"shared": base, "reports": reports}, ensure_ascii=False).encode("utf-8"))
 
 
 def _current(project: Project, record: OverviewResult | None, key: str) -> bool:
@@ -110,12 +112,15 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def refresh(project: Project, states: list[ReportState], force: bool = False) -> OverviewResult:
-    """Bring build/data/ and build/overview.html up to date with ``states``; see the module docstring."""
+def refresh(
+    project: Project, states: list[ReportState], force: bool = False, shared: str | None = None
+) -> OverviewResult:
+    """Bring build/data/ and build/overview.html up to date with ``states``; see the module docstring.
+    ``shared``: the build's shared key (``nianbao.batch.keys``), so the package is not hashed twice."""
     notebook = project.root / NOTEBOOK
     if not notebook.is_file():
         return OverviewResult("absent")
-    key = overview_key(project, states)
+    key = overview_key(project, states, shared)
     before = read_record(project)
     if not force and _current(project, before, key):
         assert before is not None

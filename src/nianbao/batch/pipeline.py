@@ -340,7 +340,7 @@ def _build(
     current = sorted((s for s in known.values() if s.params_file not in gone), key=lambda s: (s.year or 0, s.agency_id))
     summary.states = current + [s for s in bad if s.agency_year is None]
     # The batch step, once, after every report: skipped when no report (nor its own inputs) changed.
-    summary.overview = refresh_overview(project, summary.states)
+    summary.overview = refresh_overview(project, summary.states, shared)
     write_index(project, summary.states, summary.overview)
     return summary
 
@@ -551,10 +551,10 @@ def _counts(review: Review | None) -> dict[str, Any]:
     }
 
 
-def refresh_overview(project: Project, states: list[ReportState]) -> OverviewResult:
+def refresh_overview(project: Project, states: list[ReportState], shared: str | None = None) -> OverviewResult:
     from nianbao.batch.overview import refresh
 
-    return refresh(project, states)
+    return refresh(project, states, shared=shared)
 
 
 def write_index(project: Project, states: list[ReportState], overview: OverviewResult | None = None) -> Path:

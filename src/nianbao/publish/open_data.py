@@ -12,15 +12,15 @@
   tables described from the national formats' records, ``nianbao.format``).
 
 Only agency-years with a current report are exported (a failed one's params may not even parse), so the
-figures are exactly those of the published reports. The CSV files are UTF-8 with a BOM: Excel and WPS,
-which most offices open a CSV with, read the Chinese labels only then; pandas reads them with
-``encoding="utf-8-sig"``. Every file is written atomically and deterministically: the same reports give
-byte-identical files (Parquet without timestamps, sorted rows, fixed column types).
+figures are exactly those of the published reports. Each one's rows are kept in ``build/.state/cells/``
+under its content key, so a build that changed one report re-reads one params file. The CSV files are
+UTF-8 with a BOM: Excel and WPS, which most offices open a CSV with, read the Chinese labels only then;
+pandas reads them with ``encoding="utf-8-sig"``. Every file is written atomically and deterministically:
+the same reports give byte-identical files (Parquet without timestamps, sorted rows, fixed column types).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -31,11 +31,10 @@ from typing import Any
 import pandas as pd
 
 from nianbao import atomic
-from nianbao.batch.state import ReportState
+from nianbao.batch.state import STATE_DIR, ReportState
 from nianbao.format import Format, available_formats, get_format
 from nianbao.project import Project
 from nianbao.publish.outputs import filename
-from nianbao.report.tables import format_value
 
 DATA_DIR = "data"
 CELLS_CSV = "cells.csv"
@@ -43,6 +42,7 @@ CELLS_PARQUET = "cells.parquet"
 FINDINGS_CSV = "findings.csv"
 FINDINGS_PARQUET = "findings.parquet"
 SCHEMA = "params.schema.json"
+CACHE_DIR = "cells"  # build/.state/cells/<year>/<agency-id>.json: each report's rows, by content key
 FILES = (CELLS_CSV, CELLS_PARQUET, FINDINGS_CSV, FINDINGS_PARQUET, SCHEMA)
 
 # The long table's columns and their pandas dtypes (the Parquet schema follows them).
@@ -121,19 +121,41 @@ def cell_rows(agency: str, agency_name: str, year: int, tables: Any) -> Iterator
             )
 
 
+def cache_path(project: Project, state: ReportState) -> Path:
+    """Where one agency-year's rows are kept between builds, under the content key they were read with."""
+    return project.build_dir / STATE_DIR / CACHE_DIR / str(state.year) / f"{state.agency_id}.json"
+
+
+def report_rows(project: Project, state: ReportState) -> list[tuple[Any, ...]]:
+    """One agency-year's rows: from the cache when its content key is unchanged, else from its params file
+    (parsing YAML is most of the export's cost; a batch where one report changed re-reads one file).
+    Raises ``ParamsError``/``OSError`` when the params file cannot be read now."""
+    from nianbao.params import load_params
+
+    cache = cache_path(project, state)
+    try:
+        kept = json.loads(cache.read_text(encoding="utf-8"))
+        if kept.get("key") == state.key and state.key:
+            return [tuple(r) for r in kept["rows"]]
+    except (OSError, ValueError, AttributeError):
+        pass
+    params = load_params(project.root / state.params_file, name=state.params_file)
+    rows = list(cell_rows(state.agency_id, params.agency.name, params.year, params.tables))
+    atomic.write_text(cache, json.dumps({"key": state.key, "rows": rows}, ensure_ascii=False))
+    return rows
+
+
 def cells_frame(project: Project, states: Iterable[ReportState]) -> tuple[pd.DataFrame, list[str]]:
     """The long table of every published agency-year, and the params files that could not be read."""
-    from nianbao.params import ParamsError, load_params
+    from nianbao.params import ParamsError
 
     rows: list[tuple[Any, ...]] = []
     skipped: list[str] = []
     for s in published(states):
         try:
-            params = load_params(project.root / s.params_file, name=s.params_file)
+            rows += report_rows(project, s)
         except (ParamsError, OSError):
             skipped.append(s.params_file)  # changed since it was built: the next build rebuilds it
-            continue
-        rows += cell_rows(s.agency_id, params.agency.name, params.year, params.tables)
     return _typed(pd.DataFrame(rows, columns=list(COLUMNS)), COLUMNS), skipped
 
 
@@ -173,23 +195,22 @@ def _typed(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
 
 def to_csv(df: pd.DataFrame) -> bytes:
     """UTF-8 with a BOM, CRLF line ends; blank cells empty, numbers as written (12, 3.5), booleans true/false."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(df.columns)
-    kinds = [str(t) for t in df.dtypes]
-    for row in df.itertuples(index=False, name=None):
-        writer.writerow(_csv_value(v, k) for v, k in zip(row, kinds, strict=True))
-    return buf.getvalue().encode("utf-8-sig")
+    out = pd.DataFrame(index=df.index)
+    for column, kind in zip(df.columns, (str(t) for t in df.dtypes), strict=True):
+        values = df[column]
+        if kind == "bool":
+            out[column] = values.map({True: "true", False: "false"})
+        elif kind in ("Float64", "float64"):
+            out[column] = values.astype("float64").map(_number)
+        else:
+            out[column] = values.astype("object").where(values.notna(), "")
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def _csv_value(v: Any, kind: str) -> str:
-    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+def _number(v: float) -> str:
+    if v != v:  # NaN: a blank cell
         return ""
-    if kind == "bool":
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return format_value(int(v)) if v.is_integer() else repr(v)
-    return str(v)
+    return str(int(v)) if v.is_integer() else repr(float(v))
 
 
 def read_csv(path: Path) -> pd.DataFrame:
