@@ -22,6 +22,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 COLORS = ("#8b0000", "#1565c0", "#2e7d32", "#b26a00", "#6a1b9a", "#00838f")
 WIDTH = 7.2  # inches: the page's text width at 100 dpi
@@ -92,7 +93,10 @@ def grouped_bars(categories: Sequence[str], series: dict[str, Sequence[float]], 
         bars = ax.bar(xs, values, width=width, label=name)
         ax.bar_label(bars, labels=[f"{v:,.0f}" if v == v else "" for v in values], fontsize=8, padding=2)
     ax.set_xticks(range(len(categories)), categories)
-    ax.set_ylabel(ylabel)
+    top = max((v for values in series.values() for v in values if v == v), default=0)
+    ax.set_ylim(0, max(top * 1.12, 1))  # counts start at 0, also when every total is 0
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(ylabel, rotation=0, labelpad=10)
     ax.set_title(title, loc="left")
     ax.legend(frameon=False, ncols=min(n, 4), loc="upper left", bbox_to_anchor=(0, -0.12))
     return to_svg(fig)
@@ -123,7 +127,7 @@ def boxes(groups: dict[str, Sequence[float]], ylabel: str, title: str, log: bool
         ax.scatter(offsets, values, s=9, alpha=0.55, color=COLORS[1], linewidths=0)
     if log:
         ax.set_yscale("symlog", linthresh=10)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(ylabel, rotation=0, labelpad=10)
     ax.set_title(title, loc="left")
     return to_svg(fig)
 
@@ -132,6 +136,7 @@ def histogram(values: Sequence[float], xlabel: str, title: str, bins: int = 20) 
     fig, ax = figure(2.8)
     ax.hist(list(values), bins=bins, color=COLORS[0], alpha=0.85)
     ax.set_xlabel(xlabel)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("报告份数")
     ax.set_title(title, loc="left")
     return to_svg(fig)
@@ -144,6 +149,7 @@ def horizontal_bars(labels: Sequence[str], values: Sequence[float], colors: Sequ
     bars = ax.barh(ys, values, color=list(colors))
     ax.bar_label(bars, labels=[f"{v:,.0f}" for v in values], fontsize=8, padding=2)
     ax.set_yticks(ys, [label if len(label) <= 28 else label[:27] + "…" for label in labels])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("未处理问题（项）")
     ax.set_title(title, loc="left")
     return to_svg(fig)

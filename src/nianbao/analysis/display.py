@@ -108,14 +108,19 @@ def show_rates(cells: pd.DataFrame) -> None:
         _show('<h2 id="rates">二、比率</h2><p>没有可计算的报告。</p>')
         return
     years = sorted(rates["year"].unique())
-    header = ["比率", "口径", *(f"{y}年度" for y in years)]
+    header = ["比率", *(f"{y}年度" for y in years)]
     rows = []
     for r in m.rates:
-        row = [html.escape(r.label), html.escape(r.note)]
+        row = [f"{html.escape(r.label)}<small>{html.escape(r.note)}</small>"]
         for y in years:
             hit = rates[(rates["rate"] == r.key) & (rates["year"] == y)].iloc[0]
+            sample = f"{int(hit['agency_years'])} 份，分母 {_num(hit['denominator'])} 件"
             if hit["value"] is None or pd.isna(hit["value"]):
-                row.append(f'<span class="small-sample">{html.escape(hit["reason"] or "分母为 0")}</span>')
+                label = measures.SMALL_SAMPLE if hit["reason"] else "分母为 0"
+                row.append(
+                    f'<span class="small-sample" title="{html.escape(hit["reason"])}">{label}</span>'
+                    f"<small>（{sample}）</small>"
+                )
             else:
                 row.append(
                     f"{hit['value'] * 100:.1f}%<small>（{_num(hit['numerator'])}/{_num(hit['denominator'])}，"
@@ -131,14 +136,18 @@ def show_rates(cells: pd.DataFrame) -> None:
         ]
         for r in m.rates
     }
-    chart = charts.rate_lines([f"{y}年度" for y in years], series, "各年度比率（%）")
-    _show(
+    parts = [
         '<h2 id="rates">二、比率</h2>',
         f'<p class="note">比率为各年度合计之比（分子、分母均无空白的报告）。分母不足 {m.min_denominator} 件或报告不足 '
         f"{m.min_agencies} 份时不计算，注明“{measures.SMALL_SAMPLE}”；图中该点空缺。</p>",
-        _table(header, rows, numeric_from=2),
-        _figure(chart, "予以公开率、复议与诉讼纠错率、结转率，各年度。"),
-    )
+        _table(header, rows),
+    ]
+    if any(v is not None for values in series.values() for v in values):
+        chart = charts.rate_lines([f"{y}年度" for y in years], series, "各年度比率（%）")
+        parts.append(_figure(chart, "予以公开率、复议与诉讼纠错率、结转率，各年度。"))
+    else:
+        parts.append(f'<p class="small-sample">各比率在各年度均{measures.SMALL_SAMPLE}，未绘图。</p>')
+    _show(*parts)
 
 
 def show_distribution(cells: pd.DataFrame) -> None:
@@ -166,12 +175,17 @@ def show_distribution(cells: pd.DataFrame) -> None:
             else [name, "0", "—", "—", "—", "—", "—"]
         )
     parts.append(_table(["年度", "报告份数", "最小", "下四分位", "中位数", "上四分位", "最大"], stats))
-    if any(groups.values()):
+    if any(len(v) >= m.min_for_outliers for v in groups.values()) and any(x > 0 for v in groups.values() for x in v):
         parts.append(
             _figure(
                 charts.boxes(groups, "件", f"{label}（每个点为一份报告）", log=True),
                 f"各年度{label}的分布（纵轴为对数刻度，箱体为四分位距，须为 1.5 倍四分位距）。",
             )
+        )
+    else:
+        parts.append(
+            f'<p class="small-sample">{label}的分布图：{measures.SMALL_SAMPLE}'
+            f"（每年度不足 {m.min_for_outliers} 份报告），未绘图；数值见上表。</p>"
         )
     rates = measures.agency_rates(cells, m)["disclosed_rate"].dropna()
     if len(rates) >= m.min_for_outliers:
