@@ -64,7 +64,7 @@ def project(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("overview")
     shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     shutil.copytree(ROOT / "expectations", root / "expectations")
-    write_params(root)
+    write_params(root)  # not make_project: only these six agency-years, and the overview notebook with them
     summary = run_build(root)
     assert len(summary.built) == len(AGENCIES) * len(YEARS), [s.message for s in summary.failed]
     assert summary.overview is not None and summary.overview.status == "built", summary.overview

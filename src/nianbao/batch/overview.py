@@ -26,6 +26,7 @@ from typing import Literal
 from nianbao import atomic
 from nianbao.batch.provenance import sha256_bytes, sha256_file, shared_inputs
 from nianbao.batch.state import STATE_DIR, OutputFile, ReportState
+from nianbao.errors import storage_error
 from nianbao.project import Project
 
 NOTEBOOK = Path("notebooks") / "overview.ipynb"
@@ -138,6 +139,8 @@ def refresh(
         atomic.write_text(project.build_dir / PAGE, html)
         notebook_seconds = time.perf_counter() - start
     except Exception as err:  # a failing overview never fails the reports: keep the last good page
+        if isinstance(err, OSError) and storage_error(err) is not None:
+            raise  # build/ is full or read-only: the build says so with its own exit code (4, 5)
         message = _failure(err)
         result = OverviewResult("failed", message, key, kept_at, tuple(kept))
         write_record(project, result)
