@@ -171,6 +171,17 @@ def test_a_noop_build_does_not_run_the_overview_again(project: Path):
     assert (html.stat().st_mtime_ns, (project / "build" / "data" / "cells.csv").stat().st_mtime_ns) == before
 
 
+def test_an_analyst_runs_the_overview_notebook_as_committed_against_build_data(project: Path):
+    """The JupyterLab path: no parameters, the kernel in notebooks/, data_dir's default ../build/data."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(project / "notebooks" / "overview.ipynb", as_version=4)
+    NotebookClient(nb, timeout=300, resources={"metadata": {"path": str(project / "notebooks")}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    shown = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "一、各年度合计" in shown and "五、校验结果按规则" in shown
+
+
 def test_a_failing_overview_keeps_the_last_good_page_and_says_why(project: Path):
     notebook = project / "notebooks" / "overview.ipynb"
     good_nb = notebook.read_bytes()
