@@ -28,9 +28,14 @@ EXPECTATIONS = ROOT / "expectations"
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 
 
-def make_project(dest: Path) -> Path:
-    """A throw-away copy of the project's notebook, params and suites, so tests never touch build/."""
-    shutil.copytree(ROOT / "notebooks", dest / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+def make_project(dest: Path, overview: bool = False) -> Path:
+    """A throw-away copy of the project's notebook, params and suites, so tests never touch build/.
+
+    Without ``overview`` the copy has no ``notebooks/overview.ipynb``, so its builds skip the batch overview
+    (as a project without that notebook does): it costs a kernel start per build, and its own tests
+    (``tests/batch/test_overview.py``) build a project with it."""
+    skip = (".ipynb_checkpoints",) if overview else (".ipynb_checkpoints", "overview.ipynb")
+    shutil.copytree(ROOT / "notebooks", dest / "notebooks", ignore=shutil.ignore_patterns(*skip))
     shutil.copytree(ROOT / "params", dest / "params")
     if EXPECTATIONS.is_dir():
         shutil.copytree(EXPECTATIONS, dest / "expectations")

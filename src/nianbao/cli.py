@@ -162,7 +162,7 @@ def build(
 ) -> None:
     """生成 PATHS 下每个年度报告到 build/（已是最新的跳过），并写出总览页 build/index.html。
 
-    退出码：0 全部生成；2 有年度报告未能生成；1（加 --strict 时）有“错误”级校验结果。
+    退出码：0 全部生成；2 有年度报告或数据总览未能生成；1（加 --strict 时）有“错误”级校验结果。
     """
     import os
 
@@ -244,6 +244,23 @@ def _print_summary(summary: Summary) -> None:
         f"校验结果：错误 {summary.errors} 项，警告 {summary.warnings} 项 → build/index.html",
         markup=False,
     )
+    _print_overview(summary)
+
+
+# What the batch step did, as one line (the overview's status → what is said).
+OVERVIEW_LINES = {
+    "built": "数据总览已更新 → build/overview.html，开放数据 → build/data/（{cells} 个单元格）",
+    "skipped": "数据总览未变，跳过 → build/overview.html",
+    "failed": "{message}",
+}
+
+
+def _print_overview(summary: Summary) -> None:
+    result = summary.overview
+    if result is None or result.status not in OVERVIEW_LINES:
+        return
+    line = OVERVIEW_LINES[result.status].format(message=result.message, cells=f"{result.cells:,}")
+    (err_console if result.failed else console).print(line, markup=False)
 
 
 def _print_report(report: Any) -> None:

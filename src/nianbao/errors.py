@@ -12,7 +12,7 @@ Exit codes, the one table (the README repeats it):
 0     done
 1     error-severity findings (``--strict``, ``validate``, ``lint``), or a refusal (a file exists)
 2     an input could not be used: no project, a missing file, a params file with problems, no
-      params files, an agency-year that could not be built
+      params files, an agency-year that could not be built, or the batch overview
 3     another build holds ``build/`` (``BuildLocked``)
 4     the disk is full (``DiskFull``, ENOSPC/EDQUOT)
 5     ``build/`` cannot be written: read-only or no permission (``NotWritable``, EROFS/EACCES/EPERM)

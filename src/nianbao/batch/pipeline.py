@@ -57,6 +57,7 @@ from nianbao.errors import Interrupted, ParamsNotFound, Terminated, storage_erro
 from nianbao.project import DEFAULT_FORMATS, Project
 
 if TYPE_CHECKING:
+    from nianbao.batch.overview import OverviewResult
     from nianbao.validation.decisions import Review
 # What a params file's name and folder must look like (ASCII only: "²⁰²³".isdigit() is True).
 YEAR_NAME = re.compile(r"[0-9]{4}", re.ASCII)
@@ -100,6 +101,7 @@ class Summary:
     failed: list[ReportState] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     states: list[ReportState] = field(default_factory=list)  # every agency-year of the project, after the build
+    overview: OverviewResult | None = None  # the batch step: build/data/ and build/overview.html
 
     @property
     def selection(self) -> list[ReportState]:
@@ -125,7 +127,9 @@ class Summary:
         return [s for s in self.states if s.failed]
 
     def exit_code(self, strict: bool = False) -> int:
-        return exit_code(self.states, strict)
+        """As ``exit_code``; 2 too when the overview failed (its last good page is kept)."""
+        code = exit_code(self.states, strict)
+        return 2 if code == 0 and self.overview is not None and self.overview.failed else code
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -345,7 +349,9 @@ def _build(
     gone = set(summary.removed)
     current = sorted((s for s in known.values() if s.params_file not in gone), key=lambda s: (s.year or 0, s.agency_id))
     summary.states = current + [s for s in bad if s.agency_year is None]
-    write_index(project, summary.states, shared)
+    # The batch step, once, after every report: skipped when no report (nor its own inputs) changed.
+    summary.overview = refresh_overview(project, summary.states, shared)
+    write_index(project, summary.states, summary.overview, shared)
     return summary
 
 
@@ -555,19 +561,29 @@ def _counts(review: Review | None) -> dict[str, Any]:
     }
 
 
+def refresh_overview(project: Project, states: list[ReportState], shared: str | None = None) -> OverviewResult:
+    from nianbao.batch.overview import refresh
+
+    return refresh(project, states, shared=shared)
+
+
 INDEX_KEY = "index.json"  # under build/.state/: what the index page was last rendered from
 
 
-def write_index(project: Project, states: list[ReportState], shared: str | None = None) -> Path:
-    """Write build/index.html for ``states``; not rendered again when neither the records it shows nor
-    ``shared`` (the content key of the code, templates and notebook) changed and the page on disk is the
-    one rendered then (its sha256 is kept beside the key, so an edited or damaged page is made again)."""
+def write_index(
+    project: Project, states: list[ReportState], overview: OverviewResult | None = None, shared: str | None = None
+) -> Path:
+    """Write build/index.html for ``states`` (and the overview's links); not rendered again when neither the
+    records it shows, the overview's state nor ``shared`` (the content key of the code, templates and
+    notebook) changed and the page on disk is the one rendered then (its sha256 is kept beside the key, so
+    an edited or damaged page is made again)."""
     target = project.build_dir / "index.html"
     record = project.build_dir / STATE_DIR / INDEX_KEY
     key = None
     if shared is not None:
         digests = "\n".join(state_digest(s) for s in states)
-        key = hashlib.sha256(f"{shared}\n{digests}".encode()).hexdigest()
+        batch = "" if overview is None else f"{overview.failed}|{overview.published}|{overview.message}"
+        key = hashlib.sha256(f"{shared}\n{batch}\n{digests}".encode()).hexdigest()
         try:
             kept = json.loads(record.read_bytes())
             if kept.get("key") == key and hashlib.sha256(target.read_bytes()).hexdigest() == kept.get("sha256"):
@@ -576,7 +592,7 @@ def write_index(project: Project, states: list[ReportState], shared: str | None 
             pass
     from nianbao.publish.index import render_index
 
-    html = render_index(states)
+    html = render_index(states, overview)
     data = html.encode("utf-8")
     if not target.is_file() or target.read_bytes() != data:
         atomic.write_text(target, html)

@@ -12,11 +12,22 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from nianbao.batch.state import ReportState
 from nianbao.publish.outputs import OUTPUTS
 from nianbao.report.render import environment
+
+if TYPE_CHECKING:
+    from nianbao.batch.overview import OverviewResult
+
+# The batch's own pages and files (build/overview.html, build/data/), linked above the reports: (href, text).
+BATCH_LINKS: tuple[tuple[str, str], ...] = (
+    ("overview.html", "数据总览"),
+    ("data/cells.csv", "全部数据（CSV）"),
+    ("data/cells.parquet", "Parquet"),
+    ("data/params.schema.json", "参数文件结构（JSON Schema）"),
+)
 
 
 @dataclass(frozen=True)
@@ -125,7 +136,14 @@ def rule_counts(states: list[ReportState]) -> list[RuleCount]:
     return sorted(out, key=lambda r: (order.get(r.severity, 2), -r.reports, r.rule_id))
 
 
-def render_index(states: list[ReportState]) -> str:
+def batch_links(overview: OverviewResult | None) -> list[tuple[str, str]]:
+    """The links to build/overview.html and build/data/ when they are published (now or by an earlier build)."""
+    if overview is None or not overview.published:
+        return []
+    return list(BATCH_LINKS)
+
+
+def render_index(states: list[ReportState], overview: OverviewResult | None = None) -> str:
     verdicts = Counter(verdict(s).key for s in states)
     counts = {
         "total": len(states),
@@ -150,5 +168,7 @@ def render_index(states: list[ReportState]) -> str:
             verdicts=VERDICTS,
             rules=rule_counts(states),
             has_others=any(r.others for r in rows),
+            batch_links=batch_links(overview),
+            overview_failure=overview.message if overview is not None and overview.failed else "",
         )
     )
