@@ -22,6 +22,7 @@ from nianbao.format import Format, Rule
 from nianbao.rules import Instance, kind_of
 from nianbao.rules.wording import cell_label, quoted
 from nianbao.validation import suites
+from nianbao.validation.children import Family
 from nianbao.validation.findings import Finding
 from nianbao.validation.frames import AgencyYearKey, build_frames, key_of
 from nianbao.validation.previous import PreviousReport, previous_for
@@ -318,11 +319,14 @@ def validate_batch(
     previous: Mapping[AgencyYearKey, AgencyYear] | None = None,
     *,
     suites_dir: Path | str | None = "auto",
+    families: Mapping[AgencyYearKey, Family] | None = None,
 ) -> dict[AgencyYearKey, list[Finding]]:
     """Validate every agency-year of ``items`` in one Great Expectations session.
 
     ``previous`` offers other agency-years (keyed by their own ``(agency_id, year)``) for the
-    cross-year rules; agency-years in ``items`` serve as each other's previous year too.
+    cross-year rules; agency-years in ``items`` serve as each other's previous year too. ``families``
+    gives an agency-year its children and parent (``nianbao.validation.children``) for the roll-up rule;
+    without one it is not checked.
     ``suites_dir`` is the folder of committed suites (default: the project's ``expectations/``).
     Returns ``(agency_id, year)`` → findings, in rule order; an agency-year without findings maps to [].
     """
@@ -352,17 +356,20 @@ def validate_batch(
         found = _findings_from_gx(fmt, results, group_keys, prevs)
         rule_order = {r.id: i for i, r in enumerate(fmt.rules)}
         for key, item in group_keys.items():
-            positioned = found[key] + [
-                (rule_order[f.rule_id] * 100_000 + n, f) for n, f in enumerate(plain_findings(item, prevs.get(key)))
-            ]
+            plain = plain_findings(item, prevs.get(key), (families or {}).get(key))
+            positioned = found[key] + [(rule_order[f.rule_id] * 100_000 + n, f) for n, f in enumerate(plain)]
             out[key] = [f for _, f in sorted(positioned, key=lambda pf: pf[0])]
     return out
 
 
-def plain_findings(item: AgencyYear, prev: AgencyYear | PreviousReport | None = None) -> list[Finding]:
+def plain_findings(
+    item: AgencyYear, prev: AgencyYear | PreviousReport | None = None, family: Family | None = None
+) -> list[Finding]:
     """Findings of the rules checked in plain Python (text, headings, deadline; with last year's report
-    ``prev`` at hand, the year-over-year kinds too), in rule order."""
+    ``prev`` at hand, the year-over-year kinds too; with its ``family``, the roll-up), in rule order."""
     out = [f for rule in item.fmt.rules for f in kind_of(rule).check(item, rule)]
+    if family is not None:
+        out += [f for rule in item.fmt.rules for f in kind_of(rule).check_family(item, family, rule)]
     if prev is not None:
         out += [
             f
