@@ -20,8 +20,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nianbao.model import AgencyYear
+if TYPE_CHECKING:  # the build scans the tree for its content keys without loading the params schema
+    from nianbao.model import AgencyYear
 
 # A block-style top-level ``parent:`` line, as people and ``dump_params`` write it.
 PARENT_LINE = re.compile(rb"^parent:[ \t]*(['\"]?)([a-z0-9][a-z0-9_-]{0,63})\1[ \t]*(?:#.*)?\r?$", re.M)
