@@ -13,7 +13,7 @@ import pytest
 from nianbao.params import ParamsError, load_params
 from nianbao.validation import children
 from nianbao.validation.grouping import group_findings
-from nianbao.validation.validator import plain_findings
+from nianbao.validation.validator import plain_findings, validate_files
 from support import COUNTY_ID, V2019_PARAMS, county_params, edit_params
 
 
@@ -151,3 +151,13 @@ def test_the_tree_is_read_from_the_bytes_as_the_build_hashes_them(tmp_path: Path
     assert tree.inputs("xian-fgj", 2023) == ()
     assert children.declared_parent(files["xian-fgj"].read_bytes()) == COUNTY_ID
     assert children.declared_parent(b"agency:\n  parent: x\nparent: 'xian'  # county\n") == "xian"
+
+
+def test_validate_reads_the_children_from_the_params_folder(tmp_path: Path) -> None:
+    files = county_params(tmp_path / "params")
+    bump(files["xian-fgj"], "t4", "review", 1, column=1)  # 结果纠正 (its 总计 too, so the child stays consistent)
+    bump(files["xian-fgj"], "t4", "review", 1, column=4)
+    result = validate_files([files[COUNTY_ID], files["xian-fgj"]], suites_dir=None)
+    county = [f for f in result[files[COUNTY_ID]].findings or [] if f.rule_id == "R-rollup"]
+    assert [(f.cells, f.difference) for f in county] == [(("t4.review.corrected",), -1), (("t4.review.total",), -1)]
+    assert not [f for f in result[files["xian-fgj"]].findings or [] if f.severity == "error"]

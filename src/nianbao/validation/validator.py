@@ -21,7 +21,7 @@ from typing import Any
 from nianbao.format import Format, Rule
 from nianbao.rules import Instance, kind_of
 from nianbao.rules.wording import cell_label, quoted
-from nianbao.validation import suites
+from nianbao.validation import children, suites
 from nianbao.validation.children import Family
 from nianbao.validation.findings import Finding
 from nianbao.validation.frames import AgencyYearKey, build_frames, key_of
@@ -457,13 +457,28 @@ def validate_files(
     if suites_dir == "auto" and items:
         first = next(iter(out))
         suites_dir = expectations_dir(first.resolve().parent)
-    results = validate_batch(items, pool, suites_dir=suites_dir) if items else {}
+    families = {
+        key_of(fv.params): family
+        for fv in out.values()
+        if fv.params is not None and (family := _family_on_disk(fv.path, fv.params, pool)) is not None
+    }
+    results = validate_batch(items, pool, suites_dir=suites_dir, families=families) if items else {}
     for fv in out.values():
         if fv.params is not None:
             fv.findings = results[key_of(fv.params)]
             if fv.previous_error is not None:
                 fv.findings += previous_unreadable(fv.params, fv.previous_error)
     return out
+
+
+def _family_on_disk(path: Path, params: AgencyYear, loaded: Mapping[AgencyYearKey, AgencyYear]) -> Family | None:
+    """The children and parent of ``params`` when ``path`` lies in a project's params/<agency-id>/ (else None:
+    a file elsewhere has no tree to be read from, and the roll-up rule is not checked)."""
+    params_dir = path.absolute().parent.parent
+    if params_dir.name != "params" or path.parent.name != params.agency.id:
+        return None
+    tree = children.scan(params_dir)
+    return children.family(tree, params.agency.id, params.year, loaded={**loaded, key_of(params): params})
 
 
 def previous_unreadable(params: AgencyYear, err: ParamsError) -> list[Finding]:
