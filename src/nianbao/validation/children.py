@@ -16,9 +16,11 @@ parent) and what is wrong with a declaration (a parent that has no params folder
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,9 +36,16 @@ AgencyYearKey = tuple[str, int]
 
 
 def declared_parent(data: bytes) -> str | None:
-    """The ``parent:`` a params file's bytes declare (None: none)."""
-    m = PARENT_LINE.search(data)
-    return m.group(2).decode("ascii") if m else None
+    """The ``parent:`` a params file's bytes declare (None: none). ``bytes.find`` skips to each candidate
+    (a regular expression anchored at every line of a 20 KB file costs ten times more)."""
+    at = data.find(b"parent:")
+    while at >= 0:
+        if at == 0 or data[at - 1] == 0x0A:
+            m = PARENT_LINE.match(data, at)
+            if m:
+                return m.group(2).decode("ascii")
+        at = data.find(b"parent:", at + 1)
+    return None
 
 
 @dataclass(frozen=True)
@@ -46,20 +55,28 @@ class Tree:
     files: Mapping[AgencyYearKey, Path]  # every params/<agency-id>/<year>.yaml
     parents: Mapping[AgencyYearKey, str]  # (agency, year) → the parent its params declare
 
-    @property
-    def agencies(self) -> set[str]:
-        return {a for a, _ in self.files}
+    @cached_property
+    def agencies(self) -> frozenset[str]:
+        return frozenset(a for a, _ in self.files)
+
+    @cached_property
+    def _declaring(self) -> dict[str, list[AgencyYearKey]]:
+        """Parent → the agency-years whose params name it, sorted."""
+        out: dict[str, list[AgencyYearKey]] = {}
+        for key, parent in sorted(self.parents.items()):
+            out.setdefault(parent, []).append(key)
+        return out
 
     def children(self, parent: str, year: int) -> list[str]:
         """Agencies whose params of ``year`` name ``parent``, sorted."""
-        return sorted(a for (a, y), p in self.parents.items() if y == year and p == parent)
+        return [a for a, y in self._declaring.get(parent, ()) if y == year]
 
     def missing(self, parent: str, year: int) -> dict[str, list[int]]:
         """Agencies that name ``parent`` in other years' params but have no params of ``year``: the years
         that name it, by agency."""
         out: dict[str, list[int]] = {}
-        for (a, y), p in sorted(self.parents.items()):
-            if p == parent and y != year and (a, year) not in self.files:
+        for a, y in self._declaring.get(parent, ()):
+            if y != year and (a, year) not in self.files:
                 out.setdefault(a, []).append(y)
         return out
 
@@ -96,16 +113,17 @@ def scan(params_dir: Path) -> Tree:
     parents: dict[AgencyYearKey, str] = {}
     if not params_dir.is_dir():
         return Tree(files, parents)
-    for folder in sorted(params_dir.iterdir()):
-        if not folder.is_dir() or not AGENCY_FOLDER.match(folder.name):
+    for folder in sorted(os.scandir(params_dir), key=lambda d: d.name):
+        if not AGENCY_FOLDER.match(folder.name) or not folder.is_dir():
             continue
-        for f in sorted(folder.iterdir()):
+        for f in sorted(os.scandir(folder.path), key=lambda d: d.name):
             if not YEAR_FILE.match(f.name) or not f.is_file():
                 continue
             key = (folder.name, int(f.name[:4]))
-            files.setdefault(key, f)
+            path = params_dir / folder.name / f.name
+            files.setdefault(key, path)
             try:
-                parent = declared_parent(f.read_bytes())
+                parent = declared_parent(path.read_bytes())
             except OSError:
                 continue
             if parent is not None:
