@@ -14,7 +14,7 @@ from nianbao.params import ParamsError, load_params
 from nianbao.validation import children
 from nianbao.validation.grouping import group_findings
 from nianbao.validation.validator import plain_findings, validate_files
-from support import COUNTY_ID, V2019_PARAMS, county_params, edit_params
+from support import COUNTY_CHILDREN, COUNTY_ID, V2019_PARAMS, county_params, edit_params
 
 
 def rollup_findings(params_dir: Path, agency_id: str = COUNTY_ID, year: int = 2023) -> list:
@@ -161,3 +161,17 @@ def test_validate_reads_the_children_from_the_params_folder(tmp_path: Path) -> N
     county = [f for f in result[files[COUNTY_ID]].findings or [] if f.rule_id == "R-rollup"]
     assert [(f.cells, f.difference) for f in county] == [(("t4.review.corrected",), -1), (("t4.review.total",), -1)]
     assert not [f for f in result[files["xian-fgj"]].findings or [] if f.severity == "error"]
+
+
+def test_an_aggregate_without_children_or_with_an_unreadable_child_says_so(tmp_path: Path) -> None:
+    files = county_params(tmp_path)
+    files["xian-zhen"].write_text(files["xian-zhen"].read_text(encoding="utf-8") + "tables: [\n", encoding="utf-8")
+    found = rollup_findings(tmp_path)
+    (note,) = [f for f in found if "参数文件" in f.message and f.status == "not_evaluated"]
+    assert note.message.startswith(f"下级机关xian-zhen的2023年度参数文件 {files['xian-zhen']} 有误")
+    assert all(f.severity == "warning" for f in found)  # the sum lacks a child: warnings, not errors
+    for agency_id, _ in COUNTY_CHILDREN:
+        files[agency_id].unlink()
+    (alone,) = rollup_findings(tmp_path)
+    assert alone.status == "not_evaluated"
+    assert "统计范围为本级政府汇总，但 params/ 中没有声明 parent: xian 的下级机关参数文件" in alone.message
