@@ -476,9 +476,9 @@ def _build_stale(
 
 def batch_findings(project: Project, checked: list[tuple[Entry, Any]]) -> dict[tuple[str, int], list[dict[str, Any]]]:
     """Findings (as dicts) for every agency-year of the batch, validated together in ONE Great Expectations
-        run against the project's expectations/; previous years, and an aggregate report's children, come from
-    params/ on disk. The build calls it
-        in a short-lived child process (``nianbao.batch.pool.in_child``) so the parent does not keep GX loaded.
+    run against the project's expectations/; previous years, and an aggregate report's children, come from
+    params/ on disk. The build calls it in a short-lived child process (``nianbao.batch.pool.in_child``) so
+    the parent does not keep GX loaded.
     """
     from nianbao.params import ParamsError, load_params
     from nianbao.validation.validator import key_of, previous_unreadable, validate_batch
