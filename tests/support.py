@@ -54,3 +54,55 @@ def blanks_as_zero(tables: Any) -> Any:
     if isinstance(tables, list):
         return [0 if v is None else v for v in tables]
     return 0 if tables is None else tables
+
+
+# A county and the agencies under it, for the roll-up tests: (agency id, name) of the three children.
+COUNTY_ID = "xian"
+COUNTY_CHILDREN = (("xian-fgj", "某县发展和改革局"), ("xian-jyj", "某县教育局"), ("xian-zhen", "某县城关镇人民政府"))
+
+
+def county_params(params_dir: Path, year: int = 2023, scope: str = "本级政府汇总") -> dict[str, Path]:
+    """Write a parent (``scope``) and its three children into ``params_dir``: each child's tables are a
+    different consistent synthetic set (``benchmarks/generate.py``), the parent's the cell-wise sums of
+    theirs. Returns agency id → params file."""
+    import copy
+    import random
+
+    import yaml
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import consistent_tables
+
+    from nianbao.params import from_mapping
+    from nianbao.values import TableValues
+
+    seed = yaml.safe_load(SEED_PARAMS.read_text(encoding="utf-8"))
+    for key in ("source", "title"):
+        seed.pop(key, None)
+
+    def write(agency_id: str, name: str, **fields: Any) -> Path:
+        data = {**copy.deepcopy(seed), "agency": {"id": agency_id, "name": name}, "signature": name, **fields}
+        path = params_dir / agency_id / f"{year}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return path
+
+    files, kids = {}, []
+    for n, (agency_id, name) in enumerate(COUNTY_CHILDREN):
+        tables = consistent_tables(random.Random(n + 1), None, None)
+        files[agency_id] = write(agency_id, name, year=year, parent=COUNTY_ID, scope="本机关", tables=tables)
+        kids.append(from_mapping(yaml.safe_load(files[agency_id].read_text(encoding="utf-8"))))
+    fmt = kids[0].fmt
+    sums = {ref: sum(k.tables[ref] for k in kids) for ref in fmt.cell_refs()}
+    tables = TableValues(fmt, sums).to_params()
+    files[COUNTY_ID] = write(COUNTY_ID, "某县人民政府", year=year, scope=scope, tables=tables)
+    return files
+
+
+def edit_params(path: Path, change: Any) -> None:
+    """Rewrite a params file with ``change(data)`` applied to its parsed mapping."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -21,6 +21,7 @@ OUTSIDE = [
     (["build"], ["不是 nianbao 项目", NOTEBOOK_NAME]),
     (["expectations"], ["不是 nianbao 项目", NOTEBOOK_NAME]),
     (["expectations", "--check"], ["不是 nianbao 项目", NOTEBOOK_NAME]),
+    (["rollup", "xian", "2023"], ["不是 nianbao 项目", NOTEBOOK_NAME]),
     (["run", "params/town/2023.yaml"], ["找不到参数文件", "params/town/2023.yaml"]),
     (["validate", "params/town/2023.yaml"], ["找不到此参数文件", "params/town/2023.yaml"]),
     (["lint", "report.txt"], ["找不到文件", "report.txt"]),

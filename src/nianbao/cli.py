@@ -480,6 +480,61 @@ def new(
 
 
 @app.command()
+def rollup(
+    parent: Annotated[
+        str, typer.Argument(help="汇总报告的机关代码（上级机关，下级机关参数文件中 parent: 所写），例：xian")
+    ],
+    year: Annotated[int, typer.Argument(help="报告年度，例：2024")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="写出的参数文件（默认：params/<机关代码>/<年度>.yaml）")
+    ] = None,
+    scope: Annotated[
+        str | None,
+        typer.Option("--scope", help="统计范围：本级政府汇总 或 系统汇总（默认：沿用本机关其他年度参数文件的）"),
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="机关名称（默认：取自本机关其他年度的参数文件）")] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已有的参数文件")] = False,
+) -> None:
+    """为上级机关 PARENT 的 YEAR 年度汇总报告写出参数文件初稿：统计表为各下级机关报告之和。
+
+    下级机关为参数文件中写明 parent: PARENT 的机关。任一下级机关空白（或不可比）的单元格留空，
+    文件开头的注释列出这些单元格及原因、已汇总的下级机关和无本年度报告的下级机关；正文由本机关填写。
+    """
+    from nianbao.aggregate import starter, write
+    from nianbao.model import AGENCY_ID
+    from nianbao.project import find_project
+
+    if not AGENCY_ID.match(parent):
+        raise InvalidArgument(f"机关代码 {parent!r} 不可用：只能用小写英文字母、数字、- 和 _，且以字母或数字开头")
+    project = find_project()
+    target = output or project.params_dir / parent / f"{year}.yaml"
+    if target.exists() and not force:
+        raise FileExists(f"{target} 已存在；如需覆盖请加 --force")
+
+    def shown(path: Path) -> str:
+        try:
+            return str(path.absolute().relative_to(project.root))
+        except ValueError:
+            return str(path)
+
+    result = starter(project.params_dir, parent, year, name=name, scope=scope, shown=shown)
+    write(target, result.text(f"nianbao rollup {parent} {year}"), force=force)
+    console.print(f"[green]✓[/] {escape(str(target))}", markup=True)
+    console.print(
+        f"已汇总 {len(result.summed)} 个下级机关：" + ("、".join(c.named for c in result.summed) or "无"),
+        markup=False,
+    )
+    if result.absent:
+        console.print(
+            "未计入合计（无本年度报告或参数文件有误）：" + "、".join(c.named for c in result.absent), markup=False
+        )
+    n_blank = sum(len(v) for v in result.blank.values())
+    if n_blank:
+        console.print(f"留空 {n_blank} 个单元格（下级机关报告之和未知），原因见文件开头的注释。", markup=False)
+    console.print("正文各部分、开头段落和发布日期待本机关填写。", markup=False)
+
+
+@app.command()
 def validate(
     params_files: Annotated[
         list[Path], typer.Argument(help="参数文件 params/<机关代码>/<年度>.yaml", metavar="PARAMS...")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nianbao.format import DEFAULT_FORMAT, Format, available_formats, format_for_year, get_format, outdated_notice
+from nianbao.format.scopes import scope_choices, scopes
 from nianbao.values import TableValues, parse_tables
 
 AGENCY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -81,6 +82,10 @@ class AgencyYear(Strict):
     issued: dt.date | None = None  # null when the published report has no date (validate warns)
     # 索引号: the number the agency's disclosure catalogue files the report under, shown on the page.
     index_number: str | None = None
+    # 上级机关: the agency whose aggregate report sums this one's (its params/<agency-id>/), and what this
+    # report covers (format/scopes.yaml: 本机关, 本级政府汇总, 系统汇总); see nianbao.validation.children.
+    parent: str | None = None
+    scope: str | None = None
     preface: list[Annotated[str, Field(min_length=1)]]
     sections: dict[str, list[SectionItem]]
     tables: TableValues
@@ -121,6 +126,28 @@ class AgencyYear(Strict):
                 f"如 “11150000MB1234567X/2024-00012”，实际为 {v!r}"
             )
         return v
+
+    @field_validator("parent")
+    @classmethod
+    def _parent_id(cls, v: str | None) -> str | None:
+        if v is not None and not AGENCY_ID.match(v):
+            raise ValueError(
+                f"上级机关应写其机关代码（params/ 下的文件夹名，小写英文字母、数字、- 和 _），实际为 {v!r}"
+            )
+        return v
+
+    @field_validator("scope")
+    @classmethod
+    def _known_scope(cls, v: str | None) -> str | None:
+        if v is not None and v not in scopes():
+            raise ValueError(f"统计范围应为以下之一：{scope_choices()}；实际为 {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _not_own_parent(self) -> AgencyYear:
+        if self.parent is not None and self.parent == self.agency.id:
+            raise ValueError(f"上级机关（parent）不能是本机关自身（{self.parent}）")
+        return self
 
     @field_validator("preface", mode="before")
     @classmethod
@@ -232,6 +259,8 @@ class AgencyYear(Strict):
             "title",
             "issued",
             "index_number",
+            "parent",
+            "scope",
             "preface",
             "sections",
             "tables",

@@ -63,6 +63,8 @@ FIELD_NAMES = {
     "title": "标题",
     "issued": "发布日期",
     "index_number": "索引号",
+    "parent": "上级机关",
+    "scope": "统计范围",
     "preface": "开头段落",
     "sections": "正文各部分",
     "tables": "统计表",

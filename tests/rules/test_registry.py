@@ -100,6 +100,7 @@ def test_row_sum_and_record_sum_share_a_kind_and_cross_year_kinds_are_marked() -
         "Y-swing": None,
         "Y-same": None,
         "Y-copied": None,
+        "R-rollup": None,
     }
 
 

@@ -2,14 +2,16 @@
 
 The shared part hashes the notebook, the expectation suites, the package's own files (code, format data,
 templates, CSS) and the versions of Python and the packages that shape outputs; each report adds its params
-file, the previous year's params it is checked against, its output formats and its reviewers' decisions
-(reviews/). The digests come from ``nianbao.batch.provenance``, which writes the same digests into every
-report, so a report's provenance names exactly what its key hashed. Hashing bytes needs no YAML parsing, so
-a no-op rebuild of a thousand agency-years costs milliseconds.
+file, the previous year's params it is checked against, its output formats, its reviewers' decisions
+(reviews/) and, for an aggregate report, its children's params of the year (``nianbao.validation.children``).
+The digests come from ``nianbao.batch.provenance``, which writes the same digests into every report, so a
+report's provenance names exactly what its key hashed. Hashing bytes needs no YAML parsing (a child's
+``parent:`` is read from the same bytes), so a no-op rebuild of a thousand agency-years costs milliseconds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from nianbao.batch.provenance import OUTPUT_PACKAGES, report_inputs, shared_inputs
@@ -23,6 +25,11 @@ def shared_key(notebook: Path, expectations: Path | None = None) -> str:
 
 
 def report_key(
-    shared: str, params_file: Path, previous: Path | None, formats: tuple[str, ...], reviews: Path | None = None
+    shared: str,
+    params_file: Path,
+    previous: Path | None,
+    formats: tuple[str, ...],
+    reviews: Path | None = None,
+    family: Iterable[tuple[str, Path | None]] = (),
 ) -> str:
-    return report_inputs(params_file, previous, formats, reviews).key(shared)
+    return report_inputs(params_file, previous, formats, reviews, family).key(shared)

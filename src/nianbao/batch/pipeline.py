@@ -55,6 +55,7 @@ from nianbao.batch.state import (
 )
 from nianbao.errors import Interrupted, ParamsNotFound, Terminated, storage_error
 from nianbao.project import DEFAULT_FORMATS, Project
+from nianbao.validation import children
 
 if TYPE_CHECKING:
     from nianbao.batch.overview import OverviewResult
@@ -78,6 +79,7 @@ class Entry:
     previous: Path  # params/<agency-id>/<year-1>.yaml (may not exist)
     key: str = ""
     state: ReportState | None = None  # the record of the last build, if any
+    family: tuple[tuple[str, Path | None], ...] = ()  # the other agencies' files a roll-up reads (children)
 
     @property
     def label(self) -> str:
@@ -321,11 +323,14 @@ def _build(
     atomic.sweep(project.build_dir)  # we hold the lock: only dead builds' temporaries are there
     found, bad = entries(project, files)
     shared = shared_key(project.notebook, project.root / "expectations")
+    tree = children.scan(project.params_dir)  # who reports to whom: a changed child rebuilds its parent
     stale: list[Entry] = []
     # Every record, read once: the skip check, the orphans and the summary all use these.
     known = {s.agency_year: s for s in all_states(project) if s.agency_year is not None}
     for e in found:
-        e.key = report_key(shared, e.params_file, e.previous, formats, project.reviews_file(e.agency_id, e.year))
+        e.family = tree.inputs(e.agency_id, e.year)
+        reviews = project.reviews_file(e.agency_id, e.year)
+        e.key = report_key(shared, e.params_file, e.previous, formats, reviews, e.family)
         e.state = known.get((e.agency_id, e.year))
         if not force and e.state is not None and is_current(project, e, e.state):
             summary.skipped.append(e.state)
@@ -441,7 +446,7 @@ def _build_stale(
             provenance=provenance.record(
                 inputs,
                 provenance.report_inputs(
-                    e.params_file, e.previous, formats, project.reviews_file(params.agency.id, params.year)
+                    e.params_file, e.previous, formats, project.reviews_file(params.agency.id, params.year), e.family
                 ),
             ),
             timeout=timeout,
@@ -487,8 +492,9 @@ def _build_stale(
 
 def batch_findings(project: Project, checked: list[tuple[Entry, Any]]) -> dict[tuple[str, int], list[dict[str, Any]]]:
     """Findings (as dicts) for every agency-year of the batch, validated together in ONE Great Expectations
-    run against the project's expectations/; previous years come from params/ on disk. The build calls it
-    in a short-lived child process (``nianbao.batch.pool.in_child``) so the parent does not keep GX loaded.
+    run against the project's expectations/; previous years, and an aggregate report's children, come from
+    params/ on disk. The build calls it in a short-lived child process (``nianbao.batch.pool.in_child``) so
+    the parent does not keep GX loaded.
     """
     from nianbao.params import ParamsError, load_params
     from nianbao.validation.validator import key_of, previous_unreadable, validate_batch
@@ -506,8 +512,10 @@ def batch_findings(project: Project, checked: list[tuple[Entry, Any]]) -> dict[t
             pool[prev_key] = load_params(entry.previous, name=_rel(project, entry.previous))
         except ParamsError as err:
             unreadable[key_of(params)] = err
+    tree = children.scan(project.params_dir)
+    families = {key_of(p): children.family(tree, p.agency.id, p.year, lambda f: _rel(project, f), pool) for p in items}
     suites_dir = project.expectations_dir if project.expectations_dir.is_dir() else None
-    results = validate_batch(items, pool, suites_dir=suites_dir)
+    results = validate_batch(items, pool, suites_dir=suites_dir, families=families)
     for params in items:
         if key_of(params) in unreadable:
             results[key_of(params)] += previous_unreadable(params, unreadable[key_of(params)])

@@ -129,6 +129,10 @@ class ReportInputs:
     previous: str | None  # sha256 of params/<agency-id>/<year-1>.yaml; None when there is none
     formats: tuple[str, ...]
     reviews: str | None = None  # sha256 of reviews/<agency-id>/<year>.yaml; None when there is none
+    # The other agencies' files a roll-up reads (``nianbao.validation.children.Tree.inputs``): each child's
+    # params of the year (sha256; None: the child has no report this year) and, for a child whose
+    # ``parent:`` is at fault, "!<what is wrong>" → None. A changed or added child rebuilds its parent.
+    family: tuple[tuple[str, str | None], ...] = ()
 
     def key(self, shared: str) -> str:
         return sha256_bytes(
@@ -139,6 +143,7 @@ class ReportInputs:
                     "previous": self.previous,
                     "formats": self.formats,
                     "reviews": self.reviews,
+                    "family": [list(pair) for pair in self.family],
                 }
             )
         )
@@ -149,9 +154,19 @@ def _digest(path: Path | None) -> str | None:
 
 
 def report_inputs(
-    params_file: Path, previous: Path | None, formats: Iterable[str], reviews: Path | None = None
+    params_file: Path,
+    previous: Path | None,
+    formats: Iterable[str],
+    reviews: Path | None = None,
+    family: Iterable[tuple[str, Path | None]] = (),
 ) -> ReportInputs:
-    return ReportInputs(sha256_file(params_file), _digest(previous), tuple(formats), _digest(reviews))
+    return ReportInputs(
+        sha256_file(params_file),
+        _digest(previous),
+        tuple(formats),
+        _digest(reviews),
+        tuple((name, _digest(path)) for name, path in family),
+    )
 
 
 def record(shared: SharedInputs, report: ReportInputs) -> dict[str, Any]:
@@ -168,6 +183,8 @@ def record(shared: SharedInputs, report: ReportInputs) -> dict[str, Any]:
             "nianbao": shared.code,
         },
         "formats": list(report.formats),
+        # The children whose params a roll-up summed (None: no report this year), by agency id.
+        "children": {name: digest for name, digest in report.family if not name.startswith("!")},
         "versions": dict(sorted(shared.versions)),  # sorted, as report.ipynb stores them
     }
 

@@ -7,6 +7,7 @@ workbook and the importer ask it rather than branching on ``rule.kind``. The kin
 ``years``      carry, stock (cross-year)
 ``changes``    swing, same_table (year over year, plain Python, cross-year)
 ``repetition`` repeated_text (重复率 of the narrative against last year's, cross-year)
+``rollup``     rollup (an aggregate report against the sum of its children's, same year)
 ``cells``      blank, counts
 ``narrative``  text, headings, deadline (plain Python)
 
@@ -16,7 +17,7 @@ A new kind is a ``RuleKind`` subclass decorated with ``@register("name")`` in on
 
 from __future__ import annotations
 
-from nianbao.rules import cells, changes, narrative, repetition, sums, years
+from nianbao.rules import cells, changes, narrative, repetition, rollup, sums, years
 from nianbao.rules.registry import (
     CELLS,
     KEY_COLUMNS,
@@ -53,6 +54,7 @@ __all__ = [
     "register",
     "registered",
     "repetition",
+    "rollup",
     "sums",
     "table_equations",
     "table_sums",

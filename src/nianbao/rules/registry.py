@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from nianbao.model import AgencyYear
+    from nianbao.validation.children import Family
     from nianbao.validation.findings import Finding
 
 KEY_COLUMNS = ("agency_id", "year", "key")
@@ -145,6 +146,11 @@ class RuleKind:
     def check_years(self, params: AgencyYear, prev: Any, rule: Rule) -> list[Finding]:
         """Findings of a plain-Python cross-year kind: ``params`` against last year's report ``prev`` (an
         ``AgencyYear`` in the same format, or a ``PreviousReport`` read through the comparable cells)."""
+        return []
+
+    def check_family(self, params: AgencyYear, family: Family, rule: Rule) -> list[Finding]:
+        """Findings of a kind that compares an agency-year with other agencies' of the same year: its
+        children and its parent (``nianbao.validation.children``)."""
         return []
 
 

@@ -109,7 +109,7 @@ class Group:
     rule_id: str
     title: str  # the rule's Chinese title
     table: str | None
-    table_name: str  # 表三（收到和处理政府信息公开申请情况）, or 正文 for the narrative
+    table_name: str  # 表三（收到和处理政府信息公开申请情况）, 正文 for the narrative, 全文 for the whole report
     items: tuple[Item, ...]
 
     @property
@@ -423,7 +423,9 @@ def group_findings(fmt: Format, findings: Iterable[Finding]) -> list[Group]:
         for _, item in members:
             number += 1
             items.append(_with_id(item, f"finding-{number}"))
-        table_name = fmt.tables[f.table].name if f.table in fmt.tables else "正文"
+        # Not about a table: the narrative (正文) when the finding names a section, else the whole report
+        # (全文: its date, its format, its place among other agencies' reports).
+        table_name = fmt.tables[f.table].name if f.table in fmt.tables else ("正文" if f.section else "全文")
         groups.append(
             Group(
                 f.severity,

@@ -21,7 +21,8 @@ from typing import Any
 from nianbao.format import Format, Rule
 from nianbao.rules import Instance, kind_of
 from nianbao.rules.wording import cell_label, quoted
-from nianbao.validation import suites
+from nianbao.validation import children, suites
+from nianbao.validation.children import Family
 from nianbao.validation.findings import Finding
 from nianbao.validation.frames import AgencyYearKey, build_frames, key_of
 from nianbao.validation.previous import PreviousReport, previous_for
@@ -318,11 +319,14 @@ def validate_batch(
     previous: Mapping[AgencyYearKey, AgencyYear] | None = None,
     *,
     suites_dir: Path | str | None = "auto",
+    families: Mapping[AgencyYearKey, Family] | None = None,
 ) -> dict[AgencyYearKey, list[Finding]]:
     """Validate every agency-year of ``items`` in one Great Expectations session.
 
     ``previous`` offers other agency-years (keyed by their own ``(agency_id, year)``) for the
-    cross-year rules; agency-years in ``items`` serve as each other's previous year too.
+    cross-year rules; agency-years in ``items`` serve as each other's previous year too. ``families``
+    gives an agency-year its children and parent (``nianbao.validation.children``) for the roll-up rule;
+    without one it is not checked.
     ``suites_dir`` is the folder of committed suites (default: the project's ``expectations/``).
     Returns ``(agency_id, year)`` → findings, in rule order; an agency-year without findings maps to [].
     """
@@ -352,17 +356,20 @@ def validate_batch(
         found = _findings_from_gx(fmt, results, group_keys, prevs)
         rule_order = {r.id: i for i, r in enumerate(fmt.rules)}
         for key, item in group_keys.items():
-            positioned = found[key] + [
-                (rule_order[f.rule_id] * 100_000 + n, f) for n, f in enumerate(plain_findings(item, prevs.get(key)))
-            ]
+            plain = plain_findings(item, prevs.get(key), (families or {}).get(key))
+            positioned = found[key] + [(rule_order[f.rule_id] * 100_000 + n, f) for n, f in enumerate(plain)]
             out[key] = [f for _, f in sorted(positioned, key=lambda pf: pf[0])]
     return out
 
 
-def plain_findings(item: AgencyYear, prev: AgencyYear | PreviousReport | None = None) -> list[Finding]:
+def plain_findings(
+    item: AgencyYear, prev: AgencyYear | PreviousReport | None = None, family: Family | None = None
+) -> list[Finding]:
     """Findings of the rules checked in plain Python (text, headings, deadline; with last year's report
-    ``prev`` at hand, the year-over-year kinds too), in rule order."""
+    ``prev`` at hand, the year-over-year kinds too; with its ``family``, the roll-up), in rule order."""
     out = [f for rule in item.fmt.rules for f in kind_of(rule).check(item, rule)]
+    if family is not None:
+        out += [f for rule in item.fmt.rules for f in kind_of(rule).check_family(item, family, rule)]
     if prev is not None:
         out += [
             f
@@ -450,13 +457,28 @@ def validate_files(
     if suites_dir == "auto" and items:
         first = next(iter(out))
         suites_dir = expectations_dir(first.resolve().parent)
-    results = validate_batch(items, pool, suites_dir=suites_dir) if items else {}
+    families = {
+        key_of(fv.params): family
+        for fv in out.values()
+        if fv.params is not None and (family := _family_on_disk(fv.path, fv.params, pool)) is not None
+    }
+    results = validate_batch(items, pool, suites_dir=suites_dir, families=families) if items else {}
     for fv in out.values():
         if fv.params is not None:
             fv.findings = results[key_of(fv.params)]
             if fv.previous_error is not None:
                 fv.findings += previous_unreadable(fv.params, fv.previous_error)
     return out
+
+
+def _family_on_disk(path: Path, params: AgencyYear, loaded: Mapping[AgencyYearKey, AgencyYear]) -> Family | None:
+    """The children and parent of ``params`` when ``path`` lies in a project's params/<agency-id>/ (else None:
+    a file elsewhere has no tree to be read from, and the roll-up rule is not checked)."""
+    params_dir = path.absolute().parent.parent
+    if params_dir.name != "params" or path.parent.name != params.agency.id:
+        return None
+    tree = children.scan(params_dir)
+    return children.family(tree, params.agency.id, params.year, loaded={**loaded, key_of(params): params})
 
 
 def previous_unreadable(params: AgencyYear, err: ParamsError) -> list[Finding]:
