@@ -161,14 +161,17 @@ _KINDS: dict[str, RuleKind] = {}
 K = TypeVar("K", bound=type[RuleKind])
 
 
-def failed_finding(params: AgencyYear, rule: Rule, message: str, **fields: Any) -> Finding:
-    """A finding that ``rule`` does not hold for ``params``: its id, severity and Chinese title from the format."""
+def failed_finding(
+    params: AgencyYear, rule: Rule, message: str, *, status: str = "failed", severity: str | None = None, **fields: Any
+) -> Finding:
+    """A finding that ``rule`` does not hold for ``params`` (or, with ``status="not_evaluated"``, could not be
+    checked): its id, severity (the format's unless given) and Chinese title from the format."""
     from nianbao.validation.findings import Finding
 
     return Finding(
         rule_id=rule.id,
-        severity=rule.severity,
-        status="failed",
+        severity=severity or rule.severity,  # type: ignore[arg-type]
+        status=status,  # type: ignore[arg-type]
         agency_id=params.agency.id,
         year=params.year,
         table=fields.pop("table", None),

@@ -86,17 +86,8 @@ class Rollup(RuleKind):
 
     @staticmethod
     def _note(params: AgencyYear, rule: Rule, message: str, **fields: Any) -> Finding:
-        return Finding(
-            rule_id=rule.id,
-            severity="warning",
-            status="not_evaluated",
-            agency_id=params.agency.id,
-            year=params.year,
-            table=fields.pop("table", None),
-            message=message,
-            title=rule.title,
-            **fields,
-        )
+        """What could not be checked (a child without a report, unreadable, a blank), as a warning."""
+        return failed_finding(params, rule, message, status="not_evaluated", severity="warning", **fields)
 
     def _absent(self, params: AgencyYear, family: Family, rule: Rule) -> list[Finding]:
         """One finding per child that has no usable report this year."""
