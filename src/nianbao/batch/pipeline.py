@@ -71,6 +71,7 @@ class Entry:
     agency_id: str
     year: int
     previous: Path  # params/<agency-id>/<year-1>.yaml (may not exist)
+    earlier: tuple[Path, ...] = ()  # every earlier year's params of the agency (the 图解's trends)
     key: str = ""
     state: ReportState | None = None  # the record of the last build, if any
 
@@ -173,7 +174,8 @@ def entries(project: Project, files: Iterable[Path]) -> tuple[list[Entry], list[
         else:
             year = where[1]
             before = [f.with_name(f"{year - 1}{suffix}") for suffix in (f.suffix, *PARAMS_SUFFIXES)]
-            out.append(Entry(f, rel, where[0], year, next((b for b in before if b.is_file()), before[0])))
+            previous = next((b for b in before if b.is_file()), before[0])
+            out.append(Entry(f, rel, where[0], year, previous, earlier_years(f.parent, year)))
     by_year: dict[tuple[str, int], list[Entry]] = {}
     for e in out:
         by_year.setdefault((e.agency_id, e.year), []).append(e)
@@ -185,6 +187,15 @@ def entries(project: Project, files: Iterable[Path]) -> tuple[list[Entry], list[
                 message = f"{e.rel}: 重复：{names} 是同一机关（{agency_id}）同一年度（{year}）的参数文件，请只保留一个"
                 bad.append(ReportState.failure(e.rel, "params", message, agency_id=agency_id, year=year))
     return out, bad
+
+
+def earlier_years(folder: Path, year: int) -> tuple[Path, ...]:
+    """The params files of the agency's years before ``year`` in its folder, laid out by the same rule."""
+    found = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix in PARAMS_SUFFIXES and YEAR_NAME.fullmatch(p.stem) and int(p.stem) < year and p.is_file():
+            found.append(p)
+    return tuple(found)
 
 
 def _rel(project: Project, f: Path) -> str:
@@ -306,12 +317,14 @@ def _build(
     report: Callback = on_result or (lambda kind, state: None)
     atomic.sweep(project.build_dir)  # we hold the lock: only dead builds' temporaries are there
     found, bad = entries(project, files)
-    shared = shared_key(project.notebook, project.root / "expectations")
+    shared = shared_key(project.notebook, project.root / "expectations", _graphic(project))
     stale: list[Entry] = []
     # Every record, read once: the skip check, the orphans and the summary all use these.
     known = {s.agency_year: s for s in all_states(project) if s.agency_year is not None}
     for e in found:
-        e.key = report_key(shared, e.params_file, e.previous, formats, project.reviews_file(e.agency_id, e.year))
+        e.key = report_key(
+            shared, e.params_file, e.previous, formats, project.reviews_file(e.agency_id, e.year), e.earlier
+        )
         e.state = known.get((e.agency_id, e.year))
         if not force and e.state is not None and is_current(project, e, e.state):
             summary.skipped.append(e.state)
@@ -376,6 +389,8 @@ def _build_stale(
     from nianbao.params import ParamsError, load_params
 
     notebook = project.notebook.read_text(encoding="utf-8")
+    graphic_path = _graphic(project)
+    graphic = graphic_path.read_text(encoding="utf-8") if graphic_path else None
     checked: dict[str, tuple[Entry, Any]] = {}
 
     def failed(e: Entry, step: Step, message: str, **fields: Any) -> None:
@@ -414,7 +429,8 @@ def _build_stale(
         rel: _review(project, params, findings.get((params.agency.id, params.year)))
         for rel, (_, params) in checked.items()
     }
-    inputs = provenance.shared_inputs(project.notebook, project.expectations_dir)
+    inputs = provenance.shared_inputs(project.notebook, project.expectations_dir, graphic_path)
+    loaded = {e.params_file: params for e, params in checked.values()}
     job_list = [
         Job(
             params_name=rel,
@@ -425,10 +441,16 @@ def _build_stale(
             provenance=provenance.record(
                 inputs,
                 provenance.report_inputs(
-                    e.params_file, e.previous, formats, project.reviews_file(params.agency.id, params.year)
+                    e.params_file,
+                    e.previous,
+                    formats,
+                    project.reviews_file(params.agency.id, params.year),
+                    e.earlier,
                 ),
             ),
             timeout=timeout,
+            graphic=graphic,
+            years=_years(project, e, loaded) if graphic else (),
         )
         for rel, (e, params) in checked.items()
     ]
@@ -529,6 +551,28 @@ def _previous(project: Project, entry: Entry) -> dict[str, Any] | None:
         return load_params(entry.previous, name=_rel(project, entry.previous)).to_params()
     except ParamsError:
         return None
+
+
+def _graphic(project: Project) -> Path | None:
+    """The 图解 notebook, when the project has one (graphic.html and its charts are made from it)."""
+    return project.graphic_notebook if project.graphic_notebook.is_file() else None
+
+
+def _years(project: Project, entry: Entry, loaded: dict[Path, Any]) -> tuple[dict[str, Any], ...]:
+    """The params of the agency's earlier years for the 图解's trends, each file read once per build
+    (``loaded``); a year with problems is left out (its own build reports them)."""
+    from nianbao.params import ParamsError, load_params
+
+    years = []
+    for path in entry.earlier:
+        if path not in loaded:
+            try:
+                loaded[path] = load_params(path, name=_rel(project, path))
+            except ParamsError:
+                loaded[path] = None
+        if loaded[path] is not None:
+            years.append(loaded[path].to_params())
+    return tuple(years)
 
 
 def _counts(review: Review | None) -> dict[str, Any]:
