@@ -92,6 +92,7 @@ def setup() -> dict[str, Any]:
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     return {
         "font.family": SVG_FAMILIES,
+        "font.sans-serif": [FAMILY],  # what the SVG's generic sans-serif expands to: no Latin-only faces
         "font.size": 11,
         "axes.unicode_minus": False,
         "svg.fonttype": "none",
