@@ -71,9 +71,9 @@ class Entry:
     agency_id: str
     year: int
     previous: Path  # params/<agency-id>/<year-1>.yaml (may not exist)
-    earlier: tuple[Path, ...] = ()  # every earlier year's params of the agency (the 图解's trends)
     key: str = ""
     state: ReportState | None = None  # the record of the last build, if any
+    earlier: tuple[Path, ...] = ()  # every earlier year's params of the agency (the 图解's trends)
 
     @property
     def label(self) -> str:
@@ -175,7 +175,7 @@ def entries(project: Project, files: Iterable[Path]) -> tuple[list[Entry], list[
             year = where[1]
             before = [f.with_name(f"{year - 1}{suffix}") for suffix in (f.suffix, *PARAMS_SUFFIXES)]
             previous = next((b for b in before if b.is_file()), before[0])
-            out.append(Entry(f, rel, where[0], year, previous, earlier_years(f.parent, year)))
+            out.append(Entry(f, rel, where[0], year, previous, earlier=earlier_years(f.parent, year)))
     by_year: dict[tuple[str, int], list[Entry]] = {}
     for e in out:
         by_year.setdefault((e.agency_id, e.year), []).append(e)
