@@ -5,7 +5,10 @@
 Runs the seed agency-year (or PARAMS) as a build worker does — the ``nianbao_warm`` kernel, the exporters
 reused, the PDF from the report page — once to warm up, then ROUNDS times, and prints each step's median
 wall time and the worker's CPU time beside it (the kernel's CPU for the execute step), the load average
-of the machine before and after, and the notebook's most costly cells. ``--profile`` also writes a
+of the machine before and after, and the notebooks' most costly cells. The 图解 (the second notebook,
+``notebooks/graphic.ipynb``, executed in the same warm kernel, and its page and charts) is timed in steps of
+its own; give a params file of an agency with earlier years (read from its folder, as the build does) to
+include the trend chart. ``--profile`` also writes a
 cProfile of the export steps (``python -m pstats OUT.prof``).
 
 Wall times move with the machine's load; the CPU times move less, and the shares are what to compare.
@@ -102,11 +105,32 @@ def one_report(
     if profile is not None:
         profile.disable()
     s.time("findings.json", lambda: findings_json(job))
+    if job.graphic is None:
+        return
+    from nianbao.publish.graphic_page import chart_files
+
+    graphic = s.time(
+        "图解 execute (graphic.ipynb, warm kernel)",
+        lambda: execute_node(
+            _notebook(job.graphic),
+            parameters={"params_file": job.params_name, **job.params, "years": list(job.years)},
+            engine_name=job.engine,
+        ),
+        kernel_process(),
+    )
+    if cells is not None:
+        for cell in graphic.cells:
+            duration = cell.metadata.get("papermill", {}).get("duration")
+            if duration is not None:
+                cells[cell.get("id", "?")].append(duration)
+    s.time("graphic.html", lambda: exporter("graphic").from_notebook_node(graphic))
+    s.time("graphic-*.svg/.png (from the outputs)", lambda: chart_files(graphic))
 
 
 def make_job(params_file: Path) -> Any:
     from nianbao.batch import provenance
     from nianbao.batch.job import Job
+    from nianbao.batch.pipeline import earlier_years
     from nianbao.params import load_params
     from nianbao.project import DEFAULT_FORMATS, find_project
     from nianbao.validation.validator import previous_year, validate_one
@@ -115,9 +139,11 @@ def make_job(params_file: Path) -> Any:
     params = load_params(params_file)
     findings = [f.to_dict() for f in validate_one(params, previous_year(params_file))]
     previous = params_file.with_name(f"{params.year - 1}.yaml")
+    earlier = earlier_years(params_file.parent, params.year)
+    graphic = project.graphic_notebook if project.graphic_notebook.is_file() else None
     record = provenance.record(
-        provenance.shared_inputs(project.notebook, project.expectations_dir),
-        provenance.report_inputs(params_file, previous, DEFAULT_FORMATS),
+        provenance.shared_inputs(project.notebook, project.expectations_dir, graphic),
+        provenance.report_inputs(params_file, previous, DEFAULT_FORMATS, None, earlier),
     )
     return Job(
         params_name=str(params_file),
@@ -126,6 +152,8 @@ def make_job(params_file: Path) -> Any:
         formats=DEFAULT_FORMATS,
         parameters={"findings": findings},
         provenance=record,
+        graphic=graphic.read_text(encoding="utf-8") if graphic else None,
+        years=tuple(load_params(p).to_params() for p in earlier),
     )
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from nianbao.errors import ProjectNotFound
 
 NOTEBOOK = Path("notebooks") / "annual_report.ipynb"
+# The 图解 notebook, executed after the report's for graphic.html and its charts.
+GRAPHIC_NOTEBOOK = Path("notebooks") / "graphic.ipynb"
 # What every report is published as, besides report.ipynb, review.html and findings.json
 # (keys of nianbao.publish.outputs.OUTPUTS).
 DEFAULT_FORMATS: tuple[str, ...] = ("html", "pdf", "docx")
@@ -24,6 +26,10 @@ class Project:
     @property
     def notebook(self) -> Path:
         return self.root / NOTEBOOK
+
+    @property
+    def graphic_notebook(self) -> Path:
+        return self.root / GRAPHIC_NOTEBOOK
 
     @property
     def params_dir(self) -> Path:

@@ -181,3 +181,33 @@ def test_edited_params_change_the_provenance(two_builds):
     }
     review = (out(second) / "review.html").read_text(encoding="utf-8")
     assert new["content_key"] in review and old["content_key"] not in review
+
+
+def test_an_earlier_year_and_the_graphic_notebook_are_in_the_key(tmp_path: Path):
+    """The 图解 draws every earlier year's params and comes from its own notebook: editing, adding or
+    removing either changes the content key (and so rebuilds the report)."""
+    notebook, suites, params = _copy_inputs(tmp_path)
+    graphic = tmp_path / "graphic.ipynb"
+    shutil.copy(NOTEBOOK.with_name("graphic.ipynb"), graphic)
+    older = params.with_name("2021.yaml")
+
+    def key(*earlier: Path) -> str:
+        shared = shared_key(notebook, suites, graphic)
+        return report_key(shared, params, None, DEFAULT_FORMATS, None, earlier)
+
+    alone = key()
+    older.write_bytes(SEED_PARAMS.read_bytes().replace(b"year: 2023", b"year: 2021"))
+    with_older = key(older)
+    assert with_older != alone
+    older.write_bytes(older.read_bytes() + b"\n# edited\n")
+    assert key(older) not in (alone, with_older)
+    edited = key(older)
+    graphic.write_bytes(graphic.read_bytes().replace(b"Run All", b"Run all"))
+    assert key(older) != edited
+    record = provenance.record(
+        provenance.shared_inputs(notebook, suites, graphic),
+        provenance.report_inputs(params, None, DEFAULT_FORMATS, None, (older,)),
+    )
+    assert record["content_key"] == key(older)
+    assert record["sha256"]["earlier_params"] == {"2021.yaml": provenance.sha256_file(older)}
+    assert record["sha256"]["graphic_notebook"] == provenance.sha256_file(graphic)

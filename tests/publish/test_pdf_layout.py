@@ -26,7 +26,7 @@ from PIL import Image
 from nianbao.batch.pipeline import build
 from nianbao.params import load_params
 from nianbao.project import Project
-from nianbao.publish.exporters import downloads
+from nianbao.publish.exporters import companions, downloads
 from nianbao.publish.pdf import cjk_font_families
 from support import EXAMPLES, SEED_PARAMS, make_project, nianbao
 
@@ -230,7 +230,8 @@ def test_page_carries_file_information_downloads_and_meta_tags(project: Path) ->
         "发布日期": params.issued_text,
     }
     links = page.xpath("//nav[@class='downloads']/a/@href")
-    assert links == [d["href"] for d in downloads()] and "report.pdf" in links
+    assert links == [d["href"] for d in (*companions(), *downloads())] and "report.pdf" in links
+    assert "graphic.html" in links  # the 图解, opened beside the page rather than downloaded
     for href in links:
         assert (out / href).is_file(), href
     # A report without 索引号 has none on its page; the PDF carries none of this block.

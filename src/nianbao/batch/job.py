@@ -4,6 +4,11 @@ A ``Job`` carries everything a report needs as data (the params mapping, the fin
 provenance the parent gathered), so a worker needs the nianbao package but no access to the project's
 files. It returns the rendered files as bytes; the caller writes them into build/ atomically.
 
+When the job carries the 图解 notebook (``Job.graphic``), it is executed after the report's in the same
+warm kernel, with the params of the agency's earlier years (``Job.years``) for the trends, and published
+as graphic.html and its chart files; if it fails, the report fails as a whole (a report's files are
+replaced only by a complete new set), with a message that names the 图解.
+
 A job has a deadline (``Job.timeout``): in a process's main thread (pool workers, ``--jobs 1``) a timer
 signal stops it and its warm kernel is replaced, so one runaway report fails alone; elsewhere (Dask
 threads) papermill's per-cell timeout applies. ``NIANBAO_FAULT`` injects faults for the reliability
@@ -39,6 +44,8 @@ class Job:
     engine: str | None = "nianbao_warm"
     provenance: dict[str, Any] = field(default_factory=dict)  # nianbao.batch.provenance.record(); {}: none
     timeout: float | None = None  # seconds for the whole report (execute and export)
+    graphic: str | None = None  # the 图解 notebook (JSON text); None: no graphic.html
+    years: tuple[dict[str, Any], ...] = ()  # the params of the agency's earlier years, for the 图解's trends
 
 
 @dataclass
@@ -128,38 +135,57 @@ def _notebook(text: str) -> nbformat.NotebookNode:
     return nbformat.reads(text, as_version=4)
 
 
-def _run(job: Job, out: Outcome) -> None:
+def _execute(job: Job, notebook: str, parameters: dict[str, Any], out: Outcome, what: str = "") -> Any:
+    """The executed notebook, or None with ``out`` saying why (``what`` names a notebook other than the report's)."""
     from papermill.exceptions import PapermillExecutionError
 
     from nianbao.batch.execute import execute_node
-    from nianbao.batch.provenance import stamp
-    from nianbao.publish.outputs import filename, render_all
 
-    _inject_fault(job)
     try:
-        nb = execute_node(
-            _notebook(job.notebook),
-            parameters={"params_file": job.params_name, **job.params, **job.parameters},
+        return execute_node(
+            _notebook(notebook),
+            parameters={"params_file": job.params_name, **job.params, **parameters},
             engine_name=job.engine,
             execution_timeout=int(job.timeout) if job.timeout else None,
         )
     except PapermillExecutionError as err:
         out.step = "execute"
-        out.message = f"{job.params_name}: 第 {err.exec_count} 个代码单元格出错：{err.ename}: {str(err.evalue)[:500]}"
+        out.message = (
+            f"{job.params_name}: {what}第 {err.exec_count} 个代码单元格出错：{err.ename}: {str(err.evalue)[:500]}"
+        )
     except Exception as err:  # the kernel died, a timeout, …
-        out.step, out.message = "execute", f"{job.params_name}: {type(err).__name__}: {str(err)[:500]}"
-    else:
-        try:
-            stamp(nb, job.provenance)  # no clock readings; what made it, for report.ipynb and review.html
-            out.files = render_all(nb, job.formats, review=True)
-            if job.parameters.get("findings") is not None:
-                out.files[filename("findings")] = findings_json(job)
-        except Exception as err:
-            out.files = {}
-            out.step = "export"
-            out.message = (
-                f"{job.params_name}: 导出失败 {type(err).__name__}: {str(err)[:500]}\n{traceback.format_exc(limit=3)}"
-            )
+        out.step, out.message = "execute", f"{job.params_name}: {what}{type(err).__name__}: {str(err)[:500]}"
+    return None
+
+
+def _run(job: Job, out: Outcome) -> None:
+    from nianbao.batch.provenance import stamp
+    from nianbao.publish.outputs import filename, render_all
+
+    _inject_fault(job)
+    nb = _execute(job, job.notebook, job.parameters, out)
+    if nb is None:
+        return
+    graphic = None
+    if job.graphic is not None:
+        graphic = _execute(job, job.graphic, {"years": list(job.years)}, out, what="图解笔记本")
+        if graphic is None:
+            return
+    try:
+        stamp(nb, job.provenance)  # no clock readings; what made it, for report.ipynb and review.html
+        out.files = render_all(nb, job.formats, review=True)
+        if job.parameters.get("findings") is not None:
+            out.files[filename("findings")] = findings_json(job)
+        if graphic is not None:
+            from nianbao.publish.graphic_page import render_graphic
+
+            out.files.update(render_graphic(stamp(graphic, None)))
+    except Exception as err:
+        out.files = {}
+        out.step = "export"
+        out.message = (
+            f"{job.params_name}: 导出失败 {type(err).__name__}: {str(err)[:500]}\n{traceback.format_exc(limit=3)}"
+        )
 
 
 def _warm_up(job: Job) -> None:

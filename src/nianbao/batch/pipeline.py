@@ -80,6 +80,7 @@ class Entry:
     key: str = ""
     state: ReportState | None = None  # the record of the last build, if any
     family: tuple[tuple[str, Path | None], ...] = ()  # the other agencies' files a roll-up reads (children)
+    earlier: tuple[Path, ...] = ()  # every earlier year's params of the agency (the 图解's trends)
 
     @property
     def label(self) -> str:
@@ -189,7 +190,7 @@ def entries(project: Project, files: Iterable[Path]) -> tuple[list[Entry], list[
             year = where[1]
             before = [os.path.join(folder, f"{year - 1}{s}") for s in (suffix, *PARAMS_SUFFIXES)]
             previous = next((b for b in before if os.path.isfile(b)), before[0])
-            out.append(Entry(f, rel, where[0], year, Path(previous)))
+            out.append(Entry(f, rel, where[0], year, Path(previous), earlier=earlier_years(f.parent, year)))
     by_year: dict[tuple[str, int], list[Entry]] = {}
     for e in out:
         by_year.setdefault((e.agency_id, e.year), []).append(e)
@@ -201,6 +202,17 @@ def entries(project: Project, files: Iterable[Path]) -> tuple[list[Entry], list[
                 message = f"{e.rel}: 重复：{names} 是同一机关（{agency_id}）同一年度（{year}）的参数文件，请只保留一个"
                 bad.append(ReportState.failure(e.rel, "params", message, agency_id=agency_id, year=year))
     return out, bad
+
+
+def earlier_years(folder: Path, year: int) -> tuple[Path, ...]:
+    """The params files of the agency's years before ``year`` in its folder, laid out by the same rule."""
+    found = []
+    for name in sorted(os.listdir(folder)):  # os, not pathlib: a no-op build lists every agency's folder
+        stem, suffix = os.path.splitext(name)
+        if suffix in PARAMS_SUFFIXES and YEAR_NAME.fullmatch(stem) and int(stem) < year:
+            if os.path.isfile(os.path.join(folder, name)):
+                found.append(folder / name)
+    return tuple(found)
 
 
 def _rel(project: Project, f: Path) -> str:
@@ -322,7 +334,7 @@ def _build(
     report: Callback = on_result or (lambda kind, state: None)
     atomic.sweep(project.build_dir)  # we hold the lock: only dead builds' temporaries are there
     found, bad = entries(project, files)
-    shared = shared_key(project.notebook, project.root / "expectations")
+    shared = shared_key(project.notebook, project.root / "expectations", _graphic(project))
     tree = children.scan(project.params_dir)  # who reports to whom: a changed child rebuilds its parent
     stale: list[Entry] = []
     # Every record, read once: the skip check, the orphans and the summary all use these.
@@ -330,7 +342,7 @@ def _build(
     for e in found:
         e.family = tree.inputs(e.agency_id, e.year)
         reviews = project.reviews_file(e.agency_id, e.year)
-        e.key = report_key(shared, e.params_file, e.previous, formats, reviews, e.family)
+        e.key = report_key(shared, e.params_file, e.previous, formats, reviews, e.family, e.earlier)
         e.state = known.get((e.agency_id, e.year))
         if not force and e.state is not None and is_current(project, e, e.state):
             summary.skipped.append(e.state)
@@ -397,6 +409,8 @@ def _build_stale(
     from nianbao.params import ParamsError, load_params
 
     notebook = project.notebook.read_text(encoding="utf-8")
+    graphic_path = _graphic(project)
+    graphic = graphic_path.read_text(encoding="utf-8") if graphic_path else None
     checked: dict[str, tuple[Entry, Any]] = {}
 
     def failed(e: Entry, step: Step, message: str, **fields: Any) -> None:
@@ -435,7 +449,8 @@ def _build_stale(
         rel: _review(project, params, findings.get((params.agency.id, params.year)))
         for rel, (_, params) in checked.items()
     }
-    inputs = provenance.shared_inputs(project.notebook, project.expectations_dir)
+    inputs = provenance.shared_inputs(project.notebook, project.expectations_dir, graphic_path)
+    loaded = {e.params_file: params for e, params in checked.values()}
     job_list = [
         Job(
             params_name=rel,
@@ -446,10 +461,17 @@ def _build_stale(
             provenance=provenance.record(
                 inputs,
                 provenance.report_inputs(
-                    e.params_file, e.previous, formats, project.reviews_file(params.agency.id, params.year), e.family
+                    e.params_file,
+                    e.previous,
+                    formats,
+                    project.reviews_file(params.agency.id, params.year),
+                    e.family,
+                    e.earlier,
                 ),
             ),
             timeout=timeout,
+            graphic=graphic,
+            years=_years(project, e, loaded) if graphic else (),
         )
         for rel, (e, params) in checked.items()
     ]
@@ -553,6 +575,28 @@ def _previous(project: Project, entry: Entry) -> dict[str, Any] | None:
         return load_params(entry.previous, name=_rel(project, entry.previous)).to_params()
     except ParamsError:
         return None
+
+
+def _graphic(project: Project) -> Path | None:
+    """The 图解 notebook, when the project has one (graphic.html and its charts are made from it)."""
+    return project.graphic_notebook if project.graphic_notebook.is_file() else None
+
+
+def _years(project: Project, entry: Entry, loaded: dict[Path, Any]) -> tuple[dict[str, Any], ...]:
+    """The params of the agency's earlier years for the 图解's trends, each file read once per build
+    (``loaded``); a year with problems is left out (its own build reports them)."""
+    from nianbao.params import ParamsError, load_params
+
+    years = []
+    for path in entry.earlier:
+        if path not in loaded:
+            try:
+                loaded[path] = load_params(path, name=_rel(project, path))
+            except ParamsError:
+                loaded[path] = None
+        if loaded[path] is not None:
+            years.append(loaded[path].to_params())
+    return tuple(years)
 
 
 def _counts(review: Review | None) -> dict[str, Any]:

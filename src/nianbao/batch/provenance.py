@@ -1,10 +1,11 @@
 """Provenance: what a report was made from, written into the report itself.
 
 Every built report records the sha256 of its params file (and of the previous year's file it was checked
-against), of the report notebook, of the expectation suites and of nianbao's own files (code, format data,
-templates), the versions of nianbao, Python and the packages that shape outputs, the output formats, and the
-content key all of these add up to. It goes into ``report.ipynb``'s metadata, ``findings.json`` and the
-colophon of ``review.html`` (生成依据) — never into the public ``report.html`` / ``report.pdf``.
+against, and of every earlier year's its 图解 draws trends from), of the report notebook and the 图解 notebook, of
+the expectation suites and of nianbao's own files (code, format data, templates), the versions of nianbao,
+Python and the packages that shape outputs, the output formats, and the content key all of these add up to. It
+goes into ``report.ipynb``'s metadata, ``findings.json`` and the colophon of ``review.html`` (生成依据) — never
+into the public ``report.html`` / ``report.pdf``.
 
 The content key (``nianbao.batch.keys``) is computed *from* these digests, so a provenance record always
 names exactly what its key hashed: two reports with the same key have the same provenance, and a change
@@ -38,6 +39,7 @@ OUTPUT_PACKAGES = (
     "pydantic",
     "great_expectations",
     "weasyprint",
+    "matplotlib",
 )
 # Where the record lives in report.ipynb: notebook.metadata[METADATA_KEY]["provenance"].
 METADATA_KEY = "nianbao"
@@ -95,6 +97,7 @@ class SharedInputs:
     expectations: str | None  # sha256 over the suites' names and contents; None: no expectations/ folder
     code: str  # sha256 over nianbao's own files
     versions: tuple[tuple[str, str], ...]
+    graphic: str | None = None  # sha256 of the 图解 notebook; None: no graphic.html is made
 
     @property
     def key(self) -> str:
@@ -107,16 +110,19 @@ class SharedInputs:
             "expectations": self.expectations,
             "code": self.code,
             "versions": dict(self.versions),
+            "graphic": self.graphic,
         }
 
 
-def shared_inputs(notebook: Path, expectations: Path | None = None) -> SharedInputs:
+def shared_inputs(notebook: Path, expectations: Path | None = None, graphic: Path | None = None) -> SharedInputs:
+    """What every report depends on; ``graphic`` is the 图解 notebook (when the build makes graphic.html)."""
     suites = suite_files(expectations)
     return SharedInputs(
         notebook=sha256_file(notebook),
         expectations=_sha256_named(suites) if suites else None,
         code=_sha256_named(package_files()),
         versions=tuple(versions().items()),
+        graphic=_digest(graphic),
     )
 
 
@@ -133,6 +139,9 @@ class ReportInputs:
     # params of the year (sha256; None: the child has no report this year) and, for a child whose
     # ``parent:`` is at fault, "!<what is wrong>" → None. A changed or added child rebuilds its parent.
     family: tuple[tuple[str, str | None], ...] = ()
+    # (file name, sha256) of every earlier year's params of the agency: the 图解's trends draw them, so a
+    # changed, added or removed earlier year rebuilds the report
+    earlier: tuple[tuple[str, str], ...] = ()
 
     def key(self, shared: str) -> str:
         return sha256_bytes(
@@ -144,6 +153,7 @@ class ReportInputs:
                     "formats": self.formats,
                     "reviews": self.reviews,
                     "family": [list(pair) for pair in self.family],
+                    "earlier": [list(e) for e in self.earlier],
                 }
             )
         )
@@ -159,6 +169,7 @@ def report_inputs(
     formats: Iterable[str],
     reviews: Path | None = None,
     family: Iterable[tuple[str, Path | None]] = (),
+    earlier: Iterable[Path] = (),
 ) -> ReportInputs:
     return ReportInputs(
         sha256_file(params_file),
@@ -166,6 +177,7 @@ def report_inputs(
         tuple(formats),
         _digest(reviews),
         tuple((name, _digest(path)) for name, path in family),
+        tuple((p.name, sha256_file(p)) for p in sorted(earlier, key=lambda p: p.name)),
     )
 
 
@@ -178,7 +190,9 @@ def record(shared: SharedInputs, report: ReportInputs) -> dict[str, Any]:
             "params": report.params,
             "previous_params": report.previous,
             "reviews": report.reviews,
+            "earlier_params": dict(report.earlier),
             "notebook": shared.notebook,
+            "graphic_notebook": shared.graphic,
             "expectations": shared.expectations,
             "nianbao": shared.code,
         },

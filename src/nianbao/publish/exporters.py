@@ -27,6 +27,8 @@ TEMPLATES = str(resources.files("nianbao") / "templates" / "nbconvert")
 # What a reader can download from report.html, in this order, with the link text: the outputs (keys of
 # ``OUTPUTS``) that the build publishes beside the page, linked by the file name defined there.
 DOWNLOADS = {"pdf": "PDF 版", "docx": "Word 版"}
+# Pages published beside report.html and linked from it (opened, not downloaded): output key → link text.
+COMPANIONS = {"graphic": "图解"}
 # The column (栏目) government sites file these reports under, for the ColumnName meta tag.
 COLUMN_NAME = "政府信息公开年报"
 
@@ -38,6 +40,11 @@ def downloads(formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[dict[str, str]
         for key, text in DOWNLOADS.items()
         if key in BY_KEY and key in formats
     ]
+
+
+def companions() -> list[dict[str, str]]:
+    """Links to the pages published beside report.html (the 图解)."""
+    return [{"href": BY_KEY[key].filename, "text": text, "key": key} for key, text in COMPANIONS.items()]
 
 
 # Cells with these tags never reach a published page.
@@ -92,6 +99,7 @@ class ReportHTMLExporter(HTMLExporter):
             "year": meta.get("year", ""),
             "column": COLUMN_NAME,
             "downloads": downloads(),
+            "companions": companions(),
             "lang": meta.get("lang", "zh-CN"),
             "hidden_tags": sorted(hidden),
             "review": self.review,

@@ -64,7 +64,7 @@ def verdict(state: ReportState) -> Verdict:
 LINKS: tuple[tuple[str, str, str], ...] = (
     ("review", "审核版", ""),
     ("review", "校验结果", "#校验结果"),
-    *((o.key, o.label if o.key != "findings" else "JSON", "") for o in OUTPUTS if o.key != "review"),
+    *((o.key, o.label if o.key != "findings" else "JSON", "") for o in OUTPUTS if o.key != "review" and o.linked),
 )
 _FILES = {o.key: o.filename for o in OUTPUTS}
 

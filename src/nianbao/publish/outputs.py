@@ -7,6 +7,11 @@ finds the same class). ``render_all`` renders an executed notebook into its file
 that typesets another output's page, as the PDF does report.html, is handed that page rather than
 rendering it again); callers write them atomically. nbconvert is imported only when something is
 exported: the index page and the CLI read the names without paying for it.
+
+The 图解 (``graphic.html``, from the second notebook) is published beside the report with its charts as
+flat files ``graphic-<key>.svg`` and ``.png`` (one per chart of ``nianbao/graphic/charts.yaml``), so the
+report's folder is still swapped in as one set of files; the charts are not linked from the index
+(``linked``), and a chart with nothing to draw (a trend of one year) is not made (``optional``).
 """
 
 from __future__ import annotations
@@ -14,6 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from nianbao.graphic import chart_keys
+
+# Each chart of the 图解 is published in these formats.
+CHART_FORMATS = ("svg", "png")
 
 if TYPE_CHECKING:
     import nbformat
@@ -28,6 +38,8 @@ class Output:
     filename: str  # in build/<year>/<agency-id>/
     label: str  # link text on build/index.html, as reviewers read it
     exporter: str | None = None  # nbconvert exporter (entry-point name), None when not exported
+    linked: bool = True  # linked from build/index.html
+    optional: bool = False  # made only when there is something to show (a trend needs two years)
 
 
 OUTPUTS: tuple[Output, ...] = (
@@ -37,8 +49,19 @@ OUTPUTS: tuple[Output, ...] = (
     Output("docx", "report.docx", "Word", "nianbao_docx"),
     Output("ipynb", "report.ipynb", "笔记本"),
     Output("findings", "findings.json", "校验结果"),
+    Output("graphic", "graphic.html", "图解", "nianbao_graphic"),
+    *(
+        Output(f"chart-{key}-{ext}", f"graphic-{key}.{ext}", f"图解 {key} {ext.upper()}", linked=False, optional=True)
+        for key in chart_keys()
+        for ext in CHART_FORMATS
+    ),
 )
 BY_KEY = {o.key: o for o in OUTPUTS}
+
+
+def chart_output(chart: str, ext: str) -> Output:
+    """The file a chart of the 图解 is published as (``ext``: svg or png)."""
+    return output(f"chart-{chart}-{ext}")
 
 
 def output(key: str) -> Output:
