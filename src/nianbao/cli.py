@@ -657,7 +657,15 @@ def review(
     except (KeyError, OSError):
         who = ""
     updated, new = dec.record(
-        params, recorded, rule=rule, cells=cells or [], status=status, reason=reason, section=section, reviewer=who
+        params,
+        recorded,
+        rule=rule,
+        cells=cells or [],
+        status=status,
+        reason=reason,
+        section=section,
+        reviewer=who,
+        findings=built,
     )
     dec.save(path, updated, f"{params.agency.name} {params.year}年度")
     console.print(f"[green]✓[/] 已记录：{escape(new.status)} · {escape(rule)} → {escape(shown)}（下次生成时生效）")
@@ -697,6 +705,9 @@ def _print_decisions(params: Any, review: Any, built: bool, shown: str) -> None:
         place = "\n".join(cell_name(params, ref) for ref in d.cells) or (d.section or "")
         state = a.state_label if built or a.state == "stale" else "（尚未生成）"
         state += "".join(f"\n{cell_name(params, c)}：原为 {was}，现为 {now}" for c, was, now in a.changed)
+        state += "".join(
+            f"\n{cell_name(params, c)} 的对照值（应为）：原为 {was}，现为 {now}" for c, was, now in a.expected_changed
+        )
         table.add_row(
             escape(d.status),
             escape(f"{names.get(d.rule, d.rule)}（{d.rule}）"),

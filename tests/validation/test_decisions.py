@@ -90,6 +90,26 @@ def test_a_changed_value_turns_the_decision_to_needs_review_and_reopens_its_find
     assert dec.apply(decisions, [NOT_EVALUATED], seed.tables).applied[0].state == "in_force"
 
 
+def test_a_decision_on_a_cross_year_finding_reopens_when_last_years_value_changes(seed, tmp_path: Path):
+    """上年结转 checked against last year's 结转下年度继续办理: this year's cells stay the same, but last
+    year's report is corrected — the decision was made on the old 应为 and must be looked at again."""
+    carried = "t3.carried_in.total"
+    before = finding("X-carry", "failed", (carried,), severity="error", left=5, right=7)
+    decisions, new = dec.record(seed, [], rule="X-carry", cells=[carried], status="确认有误", findings=[before])
+    assert new.expected == {carried: 7}
+    path = tmp_path / "2023.yaml"
+    dec.save(path, decisions)
+    assert "expected:" in path.read_text(encoding="utf-8") and dec.load(path) == decisions  # kept in the file
+    assert dec.apply(decisions, [before], seed.tables).applied[0].state == "in_force"
+    after = finding("X-carry", "failed", (carried,), severity="error", left=5, right=9)  # last year corrected
+    review = dec.apply(decisions, [after], seed.tables)
+    [applied] = review.applied
+    assert applied.state == "stale" and applied.changed == () and applied.expected_changed == ((carried, 7, 9),)
+    assert review.open == [after]
+    again = dec.Review.from_dicts(review.findings, review.to_dicts())
+    assert again.applied[0].expected_changed == applied.expected_changed
+
+
 def test_a_decision_whose_finding_is_gone_is_kept_as_such(seed):
     decisions, _ = dec.record(seed, [], rule="headings", cells=[], section="other", status="待整改")
     review = dec.apply(decisions, [HEADINGS], seed.tables)

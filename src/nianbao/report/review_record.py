@@ -70,7 +70,11 @@ def render(params: AgencyYear, review: Review) -> str:
                 "status_key": decision_status(d.status).key,
                 "title": names.get(d.rule, d.rule),
                 "place": place,
-                "changed": [(short_name(params, c), shown(was), shown(now)) for c, was, now in a.changed],
+                "changed": [(short_name(params, c), shown(was), shown(now)) for c, was, now in a.changed]
+                + [
+                    (f"{short_name(params, c)} 的对照值（应为）", shown(was), shown(now))
+                    for c, was, now in a.expected_changed
+                ],
                 "covered": [review.findings[i] for i in a.covers],
                 "when": when(d.time) if d.time else "",
             }

@@ -116,6 +116,9 @@ class Decision:
     reason: str = ""
     section: str | None = None  # a narrative section key, for findings without cells
     values: Mapping[str, Number | None] = field(default_factory=dict)  # every cell it was made on → its value
+    # What the findings it decided compared the cells with, when it was made ("应为": last year's value, the
+    # children's sum …), by the findings' cells joined with ","; a change there reopens it like a cell's.
+    expected: Mapping[str, Number | None] = field(default_factory=dict)
     reviewer: str = ""
     time: str = ""  # ISO 8601, when it was recorded
 
@@ -144,6 +147,8 @@ class Decision:
         if self.reason:
             out["reason"] = self.reason
         out["values"] = {ref: _yaml_value(v) for ref, v in self.values.items()}
+        if self.expected:
+            out["expected"] = {key: _yaml_value(v) for key, v in self.expected.items()}
         if self.reviewer:
             out["reviewer"] = self.reviewer
         if self.time:
@@ -186,6 +191,13 @@ class Decision:
             parsed = {str(ref): _number(v) for ref, v in values.items()}
         except ValueError as err:
             raise ReviewsError(f"{where}values 中的{err}") from None
+        expected = data.get("expected") or {}
+        if not isinstance(expected, Mapping):
+            raise ReviewsError(f"{where}expected 应为“单元格编号: 数值”的映射")
+        try:
+            compared = {str(key): _number(v) for key, v in expected.items()}
+        except ValueError as err:
+            raise ReviewsError(f"{where}expected 中的{err}") from None
         section = data.get("section")
         return cls(
             rule=rule,
@@ -194,6 +206,7 @@ class Decision:
             reason=reason.strip(),
             section=str(section) if section else None,
             values=parsed,
+            expected=compared,
             reviewer=str(data.get("reviewer") or ""),
             time=str(data.get("time") or ""),
         )
@@ -249,6 +262,7 @@ def dumps(decisions: Sequence[Decision], heading: str = "") -> str:
         + " / ".join(s.label for s in DECISION_STATUSES)
         + "（忽略须说明原因）。",
         "# values 是作出结论时相关单元格的数值；其中任一数值改变后，该结论显示为“需复核”。",
+        "# expected 是当时校验结果的对照值（应为：上年度数值、下级机关合计等）；对照值改变后，同样显示为“需复核”。",
     ]
     body = yaml.safe_dump(
         {"decisions": [d.to_yaml() for d in ordered]}, allow_unicode=True, sort_keys=False, width=1000
@@ -326,9 +340,11 @@ def record(
     section: str | None = None,
     reviewer: str = "",
     now: dt.datetime | None = None,
+    findings: Sequence[Finding] | None = None,
 ) -> tuple[list[Decision], Decision]:
     """``decisions`` with a new one on ``rule`` at ``cells`` (replacing an earlier one on the same target),
-    made on the current values of ``params``; the new decision."""
+    made on the current values of ``params`` and (given the last build's ``findings``) on what the findings
+    it decides compared them with; the new decision."""
     kind = decision_status(status)
     if kind.needs_reason and not reason.strip():
         raise ReviewsError(f"结论为“{kind.label}”时必须用 --reason 说明原因")
@@ -346,11 +362,18 @@ def record(
         reviewer=reviewer,
         time=when,
     )
+    compared = {compared_key(f): f.right for f in findings or () if new.covers(f) and f.right is not None}
+    new = replace(new, expected=compared)
     kept = [d for d in decisions if not d.same_target(new)]
     return [*kept, new], new
 
 
 # --- applying decisions to a build's findings -------------------------------------------------------------
+
+
+def compared_key(f: Finding) -> str:
+    """How a decision keeps what finding ``f`` compared its cells with: the cells, joined."""
+    return ",".join(f.cells)
 
 
 @dataclass(frozen=True)
@@ -360,7 +383,11 @@ class Applied:
     decision: Decision
     state: State
     changed: tuple[tuple[str, Number | None, Number | None], ...] = ()  # (cell, recorded, now)
-    covers: tuple[int, ...] = ()  # indexes of the findings it decides (in the build's findings list)
+    covers: tuple[int, ...] = ()
+    # What a decided finding compares its cells with, changed: (its first cell, recorded, now)
+    expected_changed: tuple[
+        tuple[str, Number | None, Number | None], ...
+    ] = ()  # indexes of the findings it decides (in the build's findings list)
 
     @property
     def state_label(self) -> str:
@@ -376,6 +403,9 @@ class Applied:
             "state": self.state,
             "state_label": self.state_label,
             "changed": [{"cell": c, "recorded": _number_out(a), "now": _number_out(b)} for c, a, b in self.changed],
+            "expected_changed": [
+                {"cell": c, "recorded": _number_out(a), "now": _number_out(b)} for c, a, b in self.expected_changed
+            ],
             "findings": list(self.covers),
         }
 
@@ -388,6 +418,9 @@ class Applied:
             state=data["state"],
             changed=tuple((c["cell"], _number_in(c["recorded"]), _number_in(c["now"])) for c in data["changed"]),
             covers=tuple(int(i) for i in data["findings"]),
+            expected_changed=tuple(
+                (c["cell"], _number_in(c["recorded"]), _number_in(c["now"])) for c in data.get("expected_changed", ())
+            ),
         )
 
 
@@ -446,12 +479,17 @@ def apply(decisions: Sequence[Decision], findings: Iterable[Finding], values: Ma
             if not _same(was, now := _number(values.get(ref)) if ref in values else None)
         )
         covers = tuple(i for i, f in enumerate(found) if d.covers(f))
-        state: State = "stale" if changed else ("in_force" if covers else "gone")
+        compared = tuple(
+            (found[i].cells[0] if found[i].cells else k, d.expected[k], now)
+            for i in covers
+            if (k := compared_key(found[i])) in d.expected and not _same(d.expected[k], now := _number(found[i].right))
+        )
+        state: State = "stale" if changed or compared else ("in_force" if covers else "gone")
         if state == "in_force":
             for i in covers:
                 if found[i].status == "blank":
                     blank_decided.update(dict.fromkeys(found[i].cells, len(applied)))
-        applied.append(Applied(d, state, changed, covers))
+        applied.append(Applied(d, state, changed, covers, compared))
     # Sums a decided blank cell blocks are decided with it (when every blank they wait for is decided).
     taken = {i for a in applied if a.state == "in_force" for i in a.covers}
     for i, f in enumerate(found):
