@@ -41,7 +41,8 @@ def fan_out(project: Path, count: int) -> None:
     params = (project / "params" / SEED_ID / "2023.yaml").read_text(encoding="utf-8")
     out = project / "build" / "2023" / SEED_ID
     state = json.loads((project / "build" / ".state" / "2023" / f"{SEED_ID}.json").read_text(encoding="utf-8"))
-    shared = shared_key(project / "notebooks" / "annual_report.ipynb", project / "expectations")
+    notebooks = project / "notebooks"
+    shared = shared_key(notebooks / "annual_report.ipynb", project / "expectations", notebooks / "graphic.ipynb")
     for i in range(1, count):
         agency = f"seed-copy-{i:04d}"
         (project / "params" / agency).mkdir(parents=True)

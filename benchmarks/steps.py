@@ -143,7 +143,7 @@ def make_job(params_file: Path) -> Any:
     graphic = project.graphic_notebook if project.graphic_notebook.is_file() else None
     record = provenance.record(
         provenance.shared_inputs(project.notebook, project.expectations_dir, graphic),
-        provenance.report_inputs(params_file, previous, DEFAULT_FORMATS, None, earlier),
+        provenance.report_inputs(params_file, previous, DEFAULT_FORMATS, None, earlier=earlier),
     )
     return Job(
         params_name=str(params_file),

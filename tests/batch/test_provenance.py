@@ -193,7 +193,7 @@ def test_an_earlier_year_and_the_graphic_notebook_are_in_the_key(tmp_path: Path)
 
     def key(*earlier: Path) -> str:
         shared = shared_key(notebook, suites, graphic)
-        return report_key(shared, params, None, DEFAULT_FORMATS, None, earlier)
+        return report_key(shared, params, None, DEFAULT_FORMATS, None, earlier=earlier)
 
     alone = key()
     older.write_bytes(SEED_PARAMS.read_bytes().replace(b"year: 2023", b"year: 2021"))
@@ -206,7 +206,7 @@ def test_an_earlier_year_and_the_graphic_notebook_are_in_the_key(tmp_path: Path)
     assert key(older) != edited
     record = provenance.record(
         provenance.shared_inputs(notebook, suites, graphic),
-        provenance.report_inputs(params, None, DEFAULT_FORMATS, None, (older,)),
+        provenance.report_inputs(params, None, DEFAULT_FORMATS, None, earlier=(older,)),
     )
     assert record["content_key"] == key(older)
     assert record["sha256"]["earlier_params"] == {"2021.yaml": provenance.sha256_file(older)}

@@ -31,7 +31,8 @@ def report_key(
     previous: Path | None,
     formats: tuple[str, ...],
     reviews: Path | None = None,
+    *,
     family: Iterable[tuple[str, Path | None]] = (),
     earlier: tuple[Path, ...] = (),
 ) -> str:
-    return report_inputs(params_file, previous, formats, reviews, family, earlier).key(shared)
+    return report_inputs(params_file, previous, formats, reviews, family=family, earlier=earlier).key(shared)

@@ -342,7 +342,7 @@ def _build(
     for e in found:
         e.family = tree.inputs(e.agency_id, e.year)
         reviews = project.reviews_file(e.agency_id, e.year)
-        e.key = report_key(shared, e.params_file, e.previous, formats, reviews, e.family, e.earlier)
+        e.key = report_key(shared, e.params_file, e.previous, formats, reviews, family=e.family, earlier=e.earlier)
         e.state = known.get((e.agency_id, e.year))
         if not force and e.state is not None and is_current(project, e, e.state):
             summary.skipped.append(e.state)
@@ -465,8 +465,8 @@ def _build_stale(
                     e.previous,
                     formats,
                     project.reviews_file(params.agency.id, params.year),
-                    e.family,
-                    e.earlier,
+                    family=e.family,
+                    earlier=e.earlier,
                 ),
             ),
             timeout=timeout,

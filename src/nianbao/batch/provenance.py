@@ -168,6 +168,7 @@ def report_inputs(
     previous: Path | None,
     formats: Iterable[str],
     reviews: Path | None = None,
+    *,
     family: Iterable[tuple[str, Path | None]] = (),
     earlier: Iterable[Path] = (),
 ) -> ReportInputs:
