@@ -61,6 +61,7 @@ def test_rules_have_no_stock_and_no_fee_statement_and_check_the_year():
         "Y-swing",
         "Y-same",
         "Y-copied",
+        "R-rollup",
     ]
     assert "stock" not in {r.kind for r in V2019.rules}
     assert [s.heading for s in V2019.sections] == [s.heading for s in V2021.sections]

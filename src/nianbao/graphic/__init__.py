@@ -2,7 +2,7 @@
 
 ``data`` reads what each chart shows from an agency-year's params (the charts are data, ``charts.yaml``,
 named by the national format's own cell refs and labels); ``draw`` turns a chart into deterministic SVG
-(text as text, in the report's CJK fonts) and PNG with matplotlib; ``display`` holds the helpers the
+(text as text, in the report's CJK fonts) and PNG with matplotlib; ``show`` holds the helpers the
 second notebook (``notebooks/graphic.ipynb``) calls. ``nianbao.publish.graphic_page`` publishes the executed
 notebook as ``graphic.html`` plus the chart files.
 """

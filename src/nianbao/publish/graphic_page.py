@@ -2,7 +2,7 @@
 
 ``GraphicHTMLExporter`` (``jupyter nbconvert --to nianbao_graphic``, an ``nbconvert.exporters`` entry point)
 renders the notebook's displayed parts with the report's stylesheet, no code; ``render_graphic`` adds every
-chart's SVG and PNG, read from the notebook's outputs (the bundle ``nianbao.graphic.display`` displayed),
+chart's SVG and PNG, read from the notebook's outputs (the bundle ``nianbao.graphic.show`` displayed),
 by the file names ``nianbao.publish.outputs`` defines. Nothing here imports matplotlib: the charts were
 drawn in the kernel.
 """
