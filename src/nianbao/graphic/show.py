@@ -25,7 +25,7 @@ from nianbao.graphic import data, draw
 from nianbao.model import AgencyYear
 from nianbao.params import from_mapping, load_params
 from nianbao.report.meta import META_KEY
-from nianbao.report.notebook import ReportStopped, _show, resolve
+from nianbao.report.notebook import ReportStopped, _show, part_meta, resolve
 from nianbao.report.notebook import load as load  # the same checked params as the report's
 from nianbao.report.render import environment
 
@@ -80,22 +80,10 @@ def show_charts(params: AgencyYear, years: Sequence[AgencyYear]) -> None:
         if drawn:
             bundle["image/svg+xml"] = svg
             bundle["image/png"] = base64.b64encode(drawn[1]).decode("ascii")
-        meta = {"part": f"graphic:{chart.key}", CHART_KEY: chart.key, "title": params.display_title}
-        display(bundle, raw=True, metadata={META_KEY: _meta(params, meta)})
-
-
-def _meta(params: AgencyYear, extra: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "title": params.display_title,
-        "agency": params.agency.name,
-        "agency_id": params.agency.id,
-        "year": params.year,
-        "issued": params.issued.isoformat() if params.issued else "",
-        "index_number": params.index_number or "",
-        "description": f"{params.display_title}图解",
-        "lang": "zh-CN",
-        **extra,
-    }
+        meta = part_meta(
+            params, f"graphic:{chart.key}", description=f"{params.display_title}图解", **{CHART_KEY: chart.key}
+        )
+        display(bundle, raw=True, metadata={META_KEY: meta})
 
 
 __all__ = ["ReportStopped", "history", "load", "show_charts", "show_front"]

@@ -91,21 +91,25 @@ def description(params: AgencyYear) -> str:
     return sentence if len(sentence) <= 120 else sentence[:119] + "…"
 
 
-def _show(html: str, part: str, params: AgencyYear, data: dict[str, Any] | None = None, **extra: Any) -> None:
-    meta: dict[str, Any] = {
-        META_KEY: {
-            "part": part,
-            "title": params.display_title,
-            "agency": params.agency.name,
-            "agency_id": params.agency.id,
-            "year": params.year,
-            "issued": params.issued.isoformat() if params.issued else "",
-            "index_number": params.index_number or "",
-            "description": description(params),
-            "lang": "zh-CN",
-        }
+def part_meta(params: AgencyYear, part: str, **extra: Any) -> dict[str, Any]:
+    """What an output carries for the exporters (under ``META_KEY``): which part it is and the page's
+    metadata (title, agency, dates, description); ``extra`` adds or overrides keys."""
+    return {
+        "part": part,
+        "title": params.display_title,
+        "agency": params.agency.name,
+        "agency_id": params.agency.id,
+        "year": params.year,
+        "issued": params.issued.isoformat() if params.issued else "",
+        "index_number": params.index_number or "",
+        "description": description(params),
+        "lang": "zh-CN",
+        **extra,
     }
-    meta = {**meta, **extra}
+
+
+def _show(html: str, part: str, params: AgencyYear, data: dict[str, Any] | None = None, **extra: Any) -> None:
+    meta: dict[str, Any] = {META_KEY: part_meta(params, part), **extra}
     if data is None:
         display(HTML(html), metadata=meta)
     else:  # the part as data too (nianbao.report.content), for the Word exporter
