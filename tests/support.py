@@ -56,6 +56,28 @@ def blanks_as_zero(tables: Any) -> Any:
     return 0 if tables is None else tables
 
 
+def seed_as(agency_id: str) -> dict[str, Any]:
+    """The seed's params as a complete agency-year (blanks made 0) of another agency, without its import
+    record: the start of a multi-year chain (``seed_year``)."""
+    import yaml
+
+    d = yaml.safe_load(SEED_PARAMS.read_text(encoding="utf-8"))
+    d.pop("source", None)
+    d["agency"]["id"] = agency_id
+    d["tables"] = blanks_as_zero(d["tables"])
+    return d
+
+
+def seed_year(d: dict[str, Any], year: int) -> dict[str, Any]:
+    """A copy of ``d`` (``seed_as``) for ``year``: the year, the title and an issue date in the January after."""
+    import copy
+
+    d = copy.deepcopy(d)
+    d["year"], d["issued"] = year, f"{year + 1}年1月10日"
+    d["title"] = d["title"].replace("2023", str(year))
+    return d
+
+
 # A county and the agencies under it, for the roll-up tests: (agency id, name) of the three children.
 COUNTY_ID = "xian"
 COUNTY_CHILDREN = (("xian-fgj", "某县发展和改革局"), ("xian-jyj", "某县教育局"), ("xian-zhen", "某县城关镇人民政府"))

@@ -9,7 +9,6 @@ and holds at 390 px and 1440 px in headless Chromium; two builds of the seed giv
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from lxml import html as lhtml
 
 from nianbao.graphic import chart_keys
 from nianbao.publish.outputs import chart_output, filename
-from support import SEED_ID, SEED_PARAMS, blanks_as_zero, make_project, nianbao
+from support import SEED_ID, make_project, nianbao, seed_as, seed_year
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 AGENCY = "graphic-town"
@@ -29,9 +28,7 @@ REVIEW = {2022: [1, 0, 1, 0, 2], 2023: [3, 1, 0, 2, 6]}
 
 
 def _year(d: dict, year: int) -> dict:
-    d = copy.deepcopy(d)
-    d["year"], d["issued"] = year, f"{year + 1}年1月10日"
-    d["title"] = d["title"].replace("2023", str(year))
+    d = seed_year(d, year)
     d["tables"]["t3"]["new"] = NEW[year]
     d["tables"]["t4"]["review"] = REVIEW[year]
     return d
@@ -40,10 +37,7 @@ def _year(d: dict, year: int) -> dict:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     project = make_project(tmp_path_factory.mktemp("graphic"))
-    d = yaml.safe_load(SEED_PARAMS.read_text(encoding="utf-8"))
-    d.pop("source", None)
-    d["agency"]["id"] = AGENCY
-    d["tables"] = blanks_as_zero(d["tables"])
+    d = seed_as(AGENCY)
     d["tables"]["t3"]["new"] = None  # replaced per year
     folder = project / "params" / AGENCY
     folder.mkdir()

@@ -8,7 +8,6 @@ and 1440 px in headless Chromium; the public report.html shows none of it.
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -16,16 +15,14 @@ import pytest
 import yaml
 from lxml import html as lhtml
 
-from support import SEED_PARAMS, blanks_as_zero, make_project, nianbao
+from support import make_project, nianbao, seed_as, seed_year
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 AGENCY = "yoy-town"
 
 
 def _year(d: dict, year: int, new: list[int], disclosed: list[int], partly: list[int]) -> dict:
-    d = copy.deepcopy(d)
-    d["year"], d["issued"] = year, f"{year + 1}年1月10日"
-    d["title"] = d["title"].replace("2023", str(year))
+    d = seed_year(d, year)
     t3 = d["tables"]["t3"]
     t3["new"], t3["outcome"]["disclosed"], t3["outcome"]["partly_disclosed"] = new, disclosed, partly
     t3["outcome"]["total"] = [a + b for a, b in zip(disclosed, partly, strict=True)]
@@ -35,10 +32,7 @@ def _year(d: dict, year: int, new: list[int], disclosed: list[int], partly: list
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     project = make_project(tmp_path_factory.mktemp("yoy"))
-    d = yaml.safe_load(SEED_PARAMS.read_text(encoding="utf-8"))
-    d.pop("source", None)
-    d["agency"]["id"] = AGENCY
-    d["tables"] = blanks_as_zero(d["tables"])
+    d = seed_as(AGENCY)
     zero = [0] * 7
     y2023 = _year(d, 2023, [12, 1, 0, 0, 0, 0, 13], [12, 1, 0, 0, 0, 0, 13], zero)
     y2024 = _year(d, 2024, [52, 1, 0, 0, 0, 0, 53], [50, 1, 0, 0, 0, 0, 51], [2, 0, 0, 0, 0, 0, 2])
