@@ -184,20 +184,8 @@ class Decision:
             reason = str(reason)
         if kind.needs_reason and not reason.strip():
             raise ReviewsError(f"{where}结论为“{kind.label}”时必须在 reason 中说明原因")
-        values = data.get("values") or {}
-        if not isinstance(values, Mapping):
-            raise ReviewsError(f"{where}values 应为“单元格编号: 数值”的映射")
-        try:
-            parsed = {str(ref): _number(v) for ref, v in values.items()}
-        except ValueError as err:
-            raise ReviewsError(f"{where}values 中的{err}") from None
-        expected = data.get("expected") or {}
-        if not isinstance(expected, Mapping):
-            raise ReviewsError(f"{where}expected 应为“单元格编号: 数值”的映射")
-        try:
-            compared = {str(key): _number(v) for key, v in expected.items()}
-        except ValueError as err:
-            raise ReviewsError(f"{where}expected 中的{err}") from None
+        parsed = _cell_numbers(data, "values", where)
+        compared = _cell_numbers(data, "expected", where)
         section = data.get("section")
         return cls(
             rule=rule,
@@ -210,6 +198,17 @@ class Decision:
             reviewer=str(data.get("reviewer") or ""),
             time=str(data.get("time") or ""),
         )
+
+
+def _cell_numbers(data: Mapping[str, Any], key: str, where: str) -> dict[str, Number | None]:
+    """An entry's ``key`` mapping (cell ref → number) as read; ``ReviewsError`` names ``where`` and the key."""
+    found = data.get(key) or {}
+    if not isinstance(found, Mapping):
+        raise ReviewsError(f"{where}{key} 应为“单元格编号: 数值”的映射")
+    try:
+        return {str(ref): _number(v) for ref, v in found.items()}
+    except ValueError as err:
+        raise ReviewsError(f"{where}{key} 中的{err}") from None
 
 
 # --- the reviews file -------------------------------------------------------------------------------------
