@@ -451,7 +451,8 @@ def _build_stale(
     }
     inputs = provenance.shared_inputs(project.notebook, project.expectations_dir, graphic_path)
     loaded = {e.params_file: params for e, params in checked.values()}
-    job_list = [
+    # Made one at a time as the executor takes them: a batch of thousands never holds them all.
+    jobs = (
         Job(
             params_name=rel,
             params=params.to_params(),
@@ -474,9 +475,9 @@ def _build_stale(
             years=_years(project, e, loaded) if graphic else (),
         )
         for rel, (e, params) in checked.items()
-    ]
+    )
     try:
-        for outcome in executor.run(job_list):
+        for outcome in executor.run(jobs):
             entry, params = checked[outcome.params_name]
             about = {
                 "agency": params.agency.name,

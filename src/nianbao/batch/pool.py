@@ -35,8 +35,10 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from nianbao.batch.job import Job, Outcome, run_job, timeout_message
+from nianbao.batch.memory import release
 from nianbao.errors import SchedulerUnavailable
 
+IN_FLIGHT = 2  # jobs sent to the pool per worker at a time (one running, one waiting): the rest wait as inputs
 GRACE = 30.0  # seconds past a job's deadline before its worker is killed from the parent
 DASK_RETRIES = 2  # how often Dask runs a job again when the worker running it was lost
 DASK_CONNECT = 10.0  # seconds to reach the scheduler
@@ -143,6 +145,7 @@ def _run_marked(job: Job, mark: str) -> Outcome:
         return run_job(job)
     finally:
         Path(mark).unlink(missing_ok=True)
+        release()  # what the report freed goes back to the system, not into this worker's high-water mark
 
 
 def crashed_message(job: Job) -> str:
@@ -188,36 +191,67 @@ class LocalExecutor:
             return None
 
     def run(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
-        jobs = list(jobs)
-        queue = list(range(len(jobs)))  # run in parallel
+        """Outcomes as jobs complete. ``jobs`` is taken lazily, ``IN_FLIGHT`` per worker at a time, and a job
+        is forgotten once its outcome is yielded: the build's memory does not grow with the batch."""
+        source = iter(enumerate(jobs))
+        live: dict[int, Job] = {}  # taken from ``jobs`` and not finished
+        queue: list[int] = []  # to run again in parallel (had not started when a pool broke)
         suspects: list[int] = []  # were running when a pool broke: run alone
         overdue: set[int] = set()
         breaks = 0
-        while queue or suspects:
+        exhausted = False
+
+        def take() -> int | None:
+            nonlocal exhausted
             if queue:
-                batch, queue, alone = queue, [], False
+                return queue.pop(0)
+            if exhausted:
+                return None
+            try:
+                i, job = next(source)
+            except StopIteration:
+                exhausted = True
+                return None
+            live[i] = job
+            return i
+
+        while True:
+            if queue or not exhausted:
+                alone, size = False, self.workers if not exhausted else min(self.workers, len(queue))
+            elif suspects:
+                alone, size = True, 1
             else:
-                batch, suspects, alone = suspects[:1], suspects[1:], True
-            pool = self._pool(1 if alone else min(self.workers, len(batch)))
-            futures: dict[Future[Outcome], int] = {
-                pool.submit(_run_marked, jobs[i], str(self.marks / str(i))): i for i in batch
-            }
+                return
+            pool = self._pool(size)
+            futures: dict[Future[Outcome], int] = {}
             broken: list[tuple[int, tuple[int, float] | None]] = []
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+            batch = [suspects.pop(0)] if alone else []
+
+            limit = 1 if alone else IN_FLIGHT * size
+            while True:
+                while len(futures) < limit and not broken:  # nothing more goes to a broken pool
+                    i = batch.pop() if batch else (None if alone else take())
+                    if i is None:
+                        break
+                    futures[pool.submit(_run_marked, live[i], str(self.marks / str(i)))] = i
+                if not futures:
+                    break
+                done, _ = wait(set(futures), timeout=1.0, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    # Forget a finished future: it holds the report's files (≈ 0.7 MB), which would otherwise
-                    # stay in this process until the whole batch ends (1000 reports: +0.7 GB at the peak).
+                    # Forget a finished future and its job: the future holds the report's files (≈ 0.7 MB)
                     i = futures.pop(fut)
                     try:
-                        yield fut.result()
+                        outcome = fut.result()
                     except BrokenProcessPool:
                         broken.append((i, self._started(i)))
+                        continue
                     except Exception as err:  # the job could not be sent or its result not returned
-                        name = jobs[i].params_name
-                        yield Outcome(name, step="execute", message=f"{name}: 工作进程出错：{str(err)[:500]}")
-                self._kill_overdue(jobs, {futures[f] for f in pending}, overdue)
+                        name = live[i].params_name
+                        outcome = Outcome(name, step="execute", message=f"{name}: 工作进程出错：{str(err)[:500]}")
+                    breaks = 0  # the pool runs jobs: only breaks in a row say it cannot start
+                    del live[i]
+                    yield outcome
+                self._kill_overdue(live, set(futures.values()), overdue)
             for i, _ in broken:
                 (self.marks / str(i)).unlink(missing_ok=True)
             if not broken:
@@ -225,18 +259,20 @@ class LocalExecutor:
             breaks += 1
             self._drop_pool(kill=True)
             for i, started in broken:
+                job = live[i]
                 if alone and started is not None:  # it broke its worker on its own: the culprit
-                    msg = timeout_message(jobs[i].params_name, jobs[i].timeout or 0) if i in overdue else None
-                    yield Outcome(jobs[i].params_name, step="execute", message=msg or crashed_message(jobs[i]))
-                elif breaks > 2 * len(jobs) + 2:  # the pool itself cannot run (it never started a job)
-                    name = jobs[i].params_name
-                    yield Outcome(name, step="execute", message=f"{name}: 无法启动工作进程")
+                    msg = timeout_message(job.params_name, job.timeout or 0) if i in overdue else None
+                    del live[i]
+                    yield Outcome(job.params_name, step="execute", message=msg or crashed_message(job))
+                elif breaks > 2 * len(live) + 2:  # the pool itself cannot run (it never started a job)
+                    del live[i]
+                    yield Outcome(job.params_name, step="execute", message=f"{job.params_name}: 无法启动工作进程")
                 elif started is not None:
                     suspects.append(i)
                 else:
                     (suspects if alone else queue).append(i)
 
-    def _kill_overdue(self, jobs: list[Job], running: set[int], overdue: set[int]) -> None:
+    def _kill_overdue(self, jobs: dict[int, Job], running: set[int], overdue: set[int]) -> None:
         now = time.time()
         for i in running:
             started, limit = self._started(i), jobs[i].timeout

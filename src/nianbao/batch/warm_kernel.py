@@ -2,9 +2,10 @@
 
 Starting a Jupyter kernel and importing pandas/nianbao costs ~0.5–1 s per report; a batch pays it
 once per worker instead. Between notebooks the kernel's namespace is reset (``reset(new_session=True)``:
-user variables gone, execution count back to 1), so each report runs as in a fresh kernel while
-already-imported modules stay loaded. A kernel that died or has run ``RECYCLE_AFTER`` notebooks is
-replaced. Registered as the papermill engine ``nianbao_warm`` (entry point group ``papermill.engine``).
+user variables gone, execution count back to 1) and the memory the last one freed is given back
+(``nianbao.batch.memory``), so each report runs as in a fresh kernel while already-imported modules stay
+loaded. A kernel that died or has run ``RECYCLE_AFTER`` notebooks is replaced. Registered as the papermill
+engine ``nianbao_warm`` (entry point group ``papermill.engine``).
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbformat import v4
 
+from nianbao.batch.memory import KERNEL_RELEASE
+
 logger = logging.getLogger("papermill")
 
 RECYCLE_AFTER = 200
-RESET = "get_ipython().reset(new_session=True)"
+# The namespace is reset, then the memory the last notebook freed is given back (nianbao.batch.memory).
+RESET = f"get_ipython().reset(new_session=True)\n{KERNEL_RELEASE}"
 
 
 @dataclass
