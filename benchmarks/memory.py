@@ -45,6 +45,11 @@ def stand_in_job(job: Any) -> Any:
     return Outcome(job.params_name, files={name: os.urandom(size) for name, size in SIZES.items()})
 
 
+def stand_in_marked(job: Any, mark: str) -> Any:
+    """The pool's per-job function (``nianbao.batch.pool._run_marked``) with the stand-in in place of the report."""
+    return stand_in_job(job)
+
+
 class Peak:
     """Peak RSS of this process (``parent``) and of it with all its descendants (``tree``)."""
 
@@ -89,7 +94,8 @@ def main() -> None:
     from nianbao.batch.pipeline import build
     from nianbao.project import Project
 
-    pool.run_job = memory.stand_in_job  # type: ignore[assignment]
+    # What the pool sends to its workers (by reference, so the workers run this module's stand-in).
+    pool._run_marked = memory.stand_in_marked  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         shutil.copytree(ROOT / "notebooks", root / "notebooks")

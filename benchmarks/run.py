@@ -4,7 +4,7 @@ On the same generated inputs, in one run:
   naive    per report: `papermill` CLI (Great Expectations inside the notebook), `jupyter nbconvert --to html`
            CLI, then WeasyPrint on that HTML — measured on a sample of the inputs;
   nianbao  `nianbao build` (warm kernels, one GX run per batch, exporters reused, PDF in the worker) on all
-           of them; then a no-op rebuild; peak memory of the whole process tree.
+           of them; then a no-op rebuild; peak memory of the whole process tree (PSS and summed RSS).
 
     python benchmarks/run.py [--count 200] [--naive 10] [--noop-count 1000] [--jobs 2]
 
@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import psutil
 
@@ -38,12 +39,30 @@ BIN = Path(sys.executable).parent
 REFERENCE_NAIVE = 11.90
 
 
+class Memory(NamedTuple):
+    """Peak memory of a process tree, two ways (bytes).
+
+    ``rss``: the sum of the processes' resident sizes — counts every shared page once per process that
+    maps it (the forkserver's preloaded modules, the CJK fonts each worker maps), an upper bound.
+    ``pss``: the sum of their proportional set sizes — a shared page split among its sharers, i.e. what
+    the build occupies in the machine's memory."""
+
+    rss: int = 0
+    pss: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.pss / 2**20:.0f} MiB PSS ({self.rss / 2**20:.0f} MiB summed RSS)"
+
+    def most(self, other: Memory) -> Memory:
+        return Memory(max(self.rss, other.rss), max(self.pss, other.pss))
+
+
 class PeakMemory:
-    """Peak resident memory of a process and all its descendants (sampled every 50 ms)."""
+    """Peak memory of a process and all its descendants (sampled every 0.1 s; ``Memory``)."""
 
     def __init__(self, pid: int):
         self.root = psutil.Process(pid)
-        self.peak = 0
+        self.peak = Memory()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -51,16 +70,17 @@ class PeakMemory:
         while not self._stop.is_set():
             try:
                 procs = [self.root, *self.root.children(recursive=True)]
-                total = 0
+                rss = pss = 0
                 for p in procs:
                     try:
-                        total += p.memory_info().rss
+                        m = p.memory_full_info()
                     except psutil.Error:
-                        pass
-                self.peak = max(self.peak, total)
+                        continue
+                    rss, pss = rss + m.rss, pss + m.pss
+                self.peak = self.peak.most(Memory(rss, pss))
             except psutil.Error:
                 return
-            time.sleep(0.05)
+            time.sleep(0.1)
 
     def __enter__(self) -> PeakMemory:
         self._thread.start()
@@ -79,8 +99,8 @@ def project(tmp: Path, count: int, seed: int) -> Path:
     return tmp
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
-    """Wall seconds, exit code and peak memory (bytes) of a command."""
+def timed(cmd: list[str], cwd: Path) -> tuple[float, int, Memory]:
+    """Wall seconds, exit code and peak memory of a command."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with PeakMemory(proc.pid) as mem:
@@ -104,7 +124,7 @@ def naive(proj: Path, sample: int) -> tuple[list[float], int]:
             break
     out = proj / "naive"
     out.mkdir()
-    times, peak = [], 0
+    times, peak = [], Memory()
     for i, f in enumerate(files):
         nb = out / f"{i}.ipynb"
         papermill = [str(BIN / "papermill"), "notebooks/annual_report.ipynb", str(nb), "-p", "params_file", str(f)]
@@ -118,7 +138,7 @@ def naive(proj: Path, sample: int) -> tuple[list[float], int]:
             wall, rc, mem = timed(cmd, proj)
             if rc != 0:
                 raise SystemExit(f"naive step failed ({rc}): {' '.join(cmd)}")
-            seconds, peak = seconds + wall, max(peak, mem)
+            seconds, peak = seconds + wall, peak.most(mem)
         times.append(seconds)
     return times, peak
 
@@ -160,7 +180,6 @@ def main() -> None:
             wall_big, rc_big, peak_big = timed([nianbao, "build", "--jobs", str(args.jobs)], big)
             noop_big = statistics.median(timed([nianbao, "build"], big)[0] for _ in range(3))
     load_after = loadavg()
-    mib = 2**20
     rows += [
         (
             "per report",
@@ -191,8 +210,8 @@ def main() -> None:
         (f"no-op rebuild, {args.count}", f"{naive_per * args.count:.0f} s (rebuilds all)", f"{noop_small:.2f} s"),
         (
             f"peak memory, {args.count}",
-            f"{naive_peak / mib:.0f} MiB (one report at a time)",
-            f"{peak / mib:.0f} MiB (process tree)",
+            f"{naive_peak} (one report at a time)",
+            f"{peak} (process tree)",
         ),
     ]
     if wall_big is not None and noop_big is not None and peak_big is not None:
@@ -204,7 +223,7 @@ def main() -> None:
                 f"{wall_big:.1f} s, {wall_big / n:.3f} s per report (exit {rc_big})",
             ),
             (f"no-op rebuild, {n}", f"{naive_per * n:.0f} s (rebuilds all)", f"{noop_big:.2f} s"),
-            (f"peak memory, {n}", f"{naive_peak / mib:.0f} MiB", f"{peak_big / mib:.0f} MiB (process tree)"),
+            (f"peak memory, {n}", f"{naive_peak}", f"{peak_big} (process tree)"),
         ]
     rows.append(("ratio naive / nianbao per report", "", f"{naive_per / per:.1f}×"))
     machine = (

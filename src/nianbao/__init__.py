@@ -1,8 +1,25 @@
-"""nianbao — reproducible, checked 政府信息公开工作年度报告 (Government Information Disclosure Annual Reports)."""
+"""nianbao — reproducible, checked 政府信息公开工作年度报告 (Government Information Disclosure Annual Reports).
 
-from importlib.metadata import PackageNotFoundError, version
+``nianbao.__version__`` is looked up on first use: importing ``importlib.metadata`` costs every command
+a tenth of a second, and most never need it.
+"""
 
-try:
-    __version__ = version("nianbao")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0"
+from __future__ import annotations
+
+from functools import cache
+
+
+@cache
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nianbao")
+    except PackageNotFoundError:  # running from a source tree without installation
+        return "0.0.0"
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        return _version()
+    raise AttributeError(f"module 'nianbao' has no attribute {name!r}")

@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from nianbao import __version__
 from nianbao.errors import FileExists, InvalidArgument, MissingFile, NianbaoError
 
 if TYPE_CHECKING:
@@ -66,6 +65,8 @@ def _existing(path: Path) -> Path:
 
 def _version(value: bool) -> None:
     if value:
+        from nianbao import __version__
+
         console.print(f"nianbao {__version__}")
         raise typer.Exit()
 

@@ -211,3 +211,16 @@ def test_an_earlier_year_and_the_graphic_notebook_are_in_the_key(tmp_path: Path)
     assert record["content_key"] == key(older)
     assert record["sha256"]["earlier_params"] == {"2021.yaml": provenance.sha256_file(older)}
     assert record["sha256"]["graphic_notebook"] == provenance.sha256_file(graphic)
+
+
+def test_the_versions_in_the_key_are_the_installed_ones():
+    """Read from the dist-info folders' names (cheap), they must say what importlib.metadata says."""
+    from importlib import metadata
+
+    import nianbao
+    from nianbao.batch.provenance import OUTPUT_PACKAGES, versions
+
+    found = versions()
+    assert found["nianbao"] == nianbao.__version__
+    for name in OUTPUT_PACKAGES:
+        assert found[name] == metadata.version(name), name

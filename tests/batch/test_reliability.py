@@ -176,7 +176,8 @@ def test_a_second_build_waits_then_names_the_holder_and_sweeps_nothing_of_it(pro
         assert result.returncode == 3, result.stdout + result.stderr
         assert f"pid {os.getpid()}" in result.stderr and "等待 1 秒后仍未释放" in result.stderr
         assert temporary.exists()  # the running build's temporaries are left alone
-    # The holder is gone (as a killed build would be: flock is released with its process).
+    # The holder is gone as a killed build goes: flock released with its process, its name left in the file.
+    (project / "build" / ".lock").write_text(f"pid {os.getpid()} · 主机 test · 开始于 2026-01-01T00:00:00Z\n")
     result = nb("build", cwd=project)
     assert result.returncode == 0 and "未变跳过 3 份" in result.stdout
     assert not temporary.exists()  # now a dead build's temporary: swept

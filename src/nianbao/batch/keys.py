@@ -12,7 +12,7 @@ the same bytes), so a no-op rebuild of a thousand agency-years costs millisecond
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from nianbao.batch.provenance import OUTPUT_PACKAGES, report_inputs, shared_inputs
@@ -34,5 +34,9 @@ def report_key(
     *,
     family: Iterable[tuple[str, Path | None]] = (),
     earlier: tuple[Path, ...] = (),
+    known: Mapping[str, str] = {},
 ) -> str:
-    return report_inputs(params_file, previous, formats, reviews, family=family, earlier=earlier).key(shared)
+    """``known``: digests already taken, by path (``report_inputs``)."""
+    return report_inputs(params_file, previous, formats, reviews, family=family, earlier=earlier, known=known).key(
+        shared
+    )

@@ -10,7 +10,8 @@ the sha256 when the time moved); a missing, empty or changed output is made agai
 Nothing published is lost: a report's outputs are replaced all at once by a complete new set
 (``nianbao.atomic.replace_dir``) and only after the report was built; a failed rebuild keeps them and
 marks them stale. They are removed only when the params file was deleted, and never when ``params/`` is
-missing or empty (that is an error). One build at a time holds ``build/.lock`` (``nianbao.batch.lock``).
+missing or empty (that is an error). One build at a time holds ``build/.lock`` (``nianbao.batch.lock``); it
+sweeps the temporaries a killed build left, when the lock says the last build was killed.
 
 Where a report goes follows one rule: ``params/<agency-id>/<year>.yaml`` — the folder directly under
 ``params/`` is the agency id (a safe folder name, equal to the file's ``agency.id``; the path as found,
@@ -41,7 +42,6 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from nianbao import atomic
 from nianbao.batch import provenance
-from nianbao.batch.keys import report_key, shared_key
 from nianbao.batch.lock import DEFAULT_WAIT, build_lock
 from nianbao.batch.state import (
     STATE_DIR,
@@ -81,6 +81,7 @@ class Entry:
     state: ReportState | None = None  # the record of the last build, if any
     family: tuple[tuple[str, Path | None], ...] = ()  # the other agencies' files a roll-up reads (children)
     earlier: tuple[Path, ...] = ()  # every earlier year's params of the agency (the 图解's trends)
+    inputs: provenance.ReportInputs | None = None  # the digests its key and its provenance are made of
 
     @property
     def label(self) -> str:
@@ -140,28 +141,35 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     misnamed one is reported instead of skipped; an agency folder that is a symlink is looked into (one
     level), no other symlink is followed. Files are taken as given. A folder that does not exist raises
     ``ParamsNotFound`` (an unmounted share must not look like "no reports")."""
-    found: list[Path] = []
+    found: list[str] = []  # strings and os, not pathlib: a no-op build lists thousands
     for p in paths:
         if p.is_dir():
-            tops = [p, *(c for c in sorted(p.iterdir()) if c.is_symlink() and c.is_dir())]
+            with os.scandir(p) as listing:
+                tops = [str(p), *sorted(e.path for e in listing if e.is_symlink() and e.is_dir())]
             for top in tops:
                 for folder, dirs, names in os.walk(top):
                     dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                     found += (
-                        Path(folder, n)
+                        os.path.join(folder, n)
                         for n in sorted(names)
-                        if Path(n).suffix.lower() in PARAMS_SUFFIXES and not n.startswith(".")
+                        if os.path.splitext(n)[1].lower() in PARAMS_SUFFIXES and not n.startswith(".")
                     )
         elif p.suffix.lower() in PARAMS_SUFFIXES or p.exists():
-            found.append(p)
+            found.append(str(p))
         else:
             raise ParamsNotFound(f"找不到参数文件夹或文件：{p}（未改动任何已发布的报告）")
-    return sorted(dict.fromkeys(p.absolute() for p in found))
+    cwd = os.getcwd()
+    unique = dict.fromkeys(os.path.join(cwd, f) for f in found)
+    return [Path(f) for f in sorted(unique, key=lambda f: f.split(os.sep))]  # in pathlib's order
 
 
-def entries(project: Project, files: Iterable[Path]) -> tuple[list[Entry], list[ReportState]]:
+def entries(
+    project: Project, files: Iterable[Path], tree: children.Tree | None = None
+) -> tuple[list[Entry], list[ReportState]]:
     """Entries for files laid out as params/<agency-id>/<year>.yaml; failed states for the others
-    (with the agency-year when it can be told, so earlier outputs stay listed as stale)."""
+    (with the agency-year when it can be told, so earlier outputs stay listed as stale). ``tree``, the scan
+    of params/ (``children.scan``), names the earlier years of the files in it without listing each
+    agency's folder again."""
     out: list[Entry] = []
     bad: list[ReportState] = []
     params_dir = str(project.params_dir.absolute())
@@ -188,9 +196,14 @@ def entries(project: Project, files: Iterable[Path]) -> tuple[list[Entry], list[
             bad.append(ReportState.failure(rel, "params", f"{rel}: 文件名或文件夹名不合规则，未生成；{layout}"))
         else:
             year = where[1]
-            before = [os.path.join(folder, f"{year - 1}{s}") for s in (suffix, *PARAMS_SUFFIXES)]
-            previous = next((b for b in before if os.path.isfile(b)), before[0])
-            out.append(Entry(f, rel, where[0], year, Path(previous), earlier=earlier_years(f.parent, year)))
+            if inside and tree is not None:
+                earlier = tree.earlier(where[0], year)
+                previous = tree.files.get((where[0], year - 1)) or Path(folder, f"{year - 1}{suffix}")
+            else:
+                earlier = earlier_years(f.parent, year)
+                before = [os.path.join(folder, f"{year - 1}{s}") for s in (suffix, *PARAMS_SUFFIXES)]
+                previous = Path(next((b for b in before if os.path.isfile(b)), before[0]))
+            out.append(Entry(f, rel, where[0], year, previous, earlier=earlier))
     by_year: dict[tuple[str, int], list[Entry]] = {}
     for e in out:
         by_year.setdefault((e.agency_id, e.year), []).append(e)
@@ -235,12 +248,12 @@ def is_current(project: Project, entry: Entry, state: ReportState | None) -> boo
         return state.step == "params"
     if not state.files or {f.name for f in state.files} != set(state.outputs):
         return False
-    out = project.out_dir(entry.agency_id, entry.year)
+    out = os.path.join(project.build_dir, str(entry.year), entry.agency_id)  # project.out_dir, without pathlib
     checks = [f.check(out) for f in state.files]
-    if not all(c is not False for c in checks):
+    if False in checks:
         return False
     if None in checks:  # same bytes, touched: remember the new times
-        write_state(project, replace(state, files=tuple(OutputFile.of(out / f.name) for f in state.files)))
+        write_state(project, replace(state, files=tuple(OutputFile.of(Path(out, f.name)) for f in state.files)))
     return True
 
 
@@ -290,7 +303,9 @@ def build(
             "未改动任何已发布的报告。请检查参数文件夹是否存在、是否已挂载"
         )
     try:
-        with _signals_stop_the_build(), build_lock(project.build_dir, wait, on_wait):
+        with _signals_stop_the_build(), build_lock(project.build_dir, wait, on_wait) as held:
+            if held.unclean:  # a killed build's temporaries may be there (we hold the lock: no running one's)
+                atomic.sweep(project.build_dir)
             return _build(project, files, jobs, force, scheduler, formats, timeout, on_plan, on_result)
     except KeyboardInterrupt:
         raise Interrupted(f"已中断（Ctrl-C）：{STOPPED}") from None
@@ -332,17 +347,21 @@ def _build(
 ) -> Summary:
     summary = Summary()
     report: Callback = on_result or (lambda kind, state: None)
-    atomic.sweep(project.build_dir)  # we hold the lock: only dead builds' temporaries are there
-    found, bad = entries(project, files)
-    shared = shared_key(project.notebook, project.root / "expectations", _graphic(project))
-    tree = children.scan(project.params_dir)  # who reports to whom: a changed child rebuilds its parent
+    # Every params file read once: who reports to whom (a changed child rebuilds its parent), the digests.
+    tree = children.scan(project.params_dir)
+    found, bad = entries(project, files, tree)
+    inputs = provenance.shared_inputs(project.notebook, project.expectations_dir, _graphic(project))
+    shared = inputs.key
     stale: list[Entry] = []
     # Every record, read once: the skip check, the orphans and the summary all use these.
     known = {s.agency_year: s for s in all_states(project) if s.agency_year is not None}
     for e in found:
         e.family = tree.inputs(e.agency_id, e.year)
         reviews = project.reviews_file(e.agency_id, e.year)
-        e.key = report_key(shared, e.params_file, e.previous, formats, reviews, family=e.family, earlier=e.earlier)
+        e.inputs = provenance.report_inputs(
+            e.params_file, e.previous, formats, reviews, family=e.family, earlier=e.earlier, known=tree.digests
+        )
+        e.key = e.inputs.key(shared)
         e.state = known.get((e.agency_id, e.year))
         if not force and e.state is not None and is_current(project, e, e.state):
             summary.skipped.append(e.state)
@@ -359,7 +378,7 @@ def _build(
     keep = {(e.agency_id, e.year) for e in found} | {s.agency_year for s in bad if s.agency_year is not None}
     summary.removed = remove_orphans(project, keep, list(known.values()))
     if stale:
-        _build_stale(project, stale, jobs, scheduler, formats, timeout, summary, report)
+        _build_stale(project, stale, inputs, jobs, scheduler, formats, timeout, summary, report)
     for state in summary.built + summary.failed:
         if state.agency_year is not None:
             known[state.agency_year] = state
@@ -397,6 +416,7 @@ def _now() -> str:
 def _build_stale(
     project: Project,
     stale: list[Entry],
+    inputs: provenance.SharedInputs,
     jobs: int,
     scheduler: str | None,
     formats: tuple[str, ...],
@@ -449,7 +469,6 @@ def _build_stale(
         rel: _review(project, params, findings.get((params.agency.id, params.year)))
         for rel, (_, params) in checked.items()
     }
-    inputs = provenance.shared_inputs(project.notebook, project.expectations_dir, graphic_path)
     loaded = {e.params_file: params for e, params in checked.values()}
     # Made one at a time as the executor takes them: a batch of thousands never holds them all.
     jobs = (
@@ -459,17 +478,7 @@ def _build_stale(
             notebook=notebook,
             formats=formats,
             parameters={**_parameters(reviews[rel], params), "previous": _previous(project, e)},
-            provenance=provenance.record(
-                inputs,
-                provenance.report_inputs(
-                    e.params_file,
-                    e.previous,
-                    formats,
-                    project.reviews_file(params.agency.id, params.year),
-                    family=e.family,
-                    earlier=e.earlier,
-                ),
-            ),
+            provenance=provenance.record(inputs, cast(provenance.ReportInputs, e.inputs)),
             timeout=timeout,
             graphic=graphic,
             years=_years(project, e, loaded) if graphic else (),

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
+import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import metadata, resources
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
-
-from nianbao import __version__
 
 # Packages whose version changes what a report looks like or says (hashed into the content key).
 OUTPUT_PACKAGES = (
@@ -65,14 +67,47 @@ def _sha256_named(files: Iterable[tuple[str, Path]]) -> str:
     return h.hexdigest()
 
 
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+@cache
+def _installed() -> dict[str, str]:
+    """Installed distributions' versions, by normalized name, from the ``<name>-<version>.dist-info``
+    folders on ``sys.path`` (the first one found wins, as for imports). Every build needs the versions for
+    its content key; a directory listing costs a no-op rebuild milliseconds where ``importlib.metadata``
+    (which imports the email package and parses each METADATA file) cost it 0.05 s."""
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in names:
+            if entry.endswith(".dist-info"):
+                name, _, version = entry.removesuffix(".dist-info").partition("-")
+                found.setdefault(_normalized(name), version)
+    return found
+
+
+def _version(name: str) -> str:
+    """The installed version of ``name`` ("-" when it is not installed)."""
+    listed = _installed().get(_normalized(name))
+    if listed:
+        return listed
+    from importlib import metadata  # installed some other way (an .egg-info): ask the library
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
 def versions() -> dict[str, str]:
     """nianbao, Python and every output-shaping package, in that order ("-" when not installed)."""
-    out = {"nianbao": __version__, "python": platform.python_version()}
+    out = {"nianbao": _version("nianbao"), "python": platform.python_version()}
     for name in OUTPUT_PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "-"
+        out[name] = _version(name)
     return out
 
 
@@ -159,8 +194,11 @@ class ReportInputs:
         )
 
 
-def _digest(path: Path | None) -> str | None:
-    return sha256_file(path) if path is not None and path.is_file() else None
+def _digest(path: Path | None, known: Mapping[str, str] = {}) -> str | None:
+    if path is None:
+        return None
+    found = known.get(str(path))
+    return found if found is not None else sha256_file(path) if os.path.isfile(path) else None
 
 
 def report_inputs(
@@ -171,14 +209,21 @@ def report_inputs(
     *,
     family: Iterable[tuple[str, Path | None]] = (),
     earlier: Iterable[Path] = (),
+    known: Mapping[str, str] = {},
 ) -> ReportInputs:
+    """``known``: digests already taken of files' bytes, by path (``nianbao.validation.children.scan``
+    keeps those of params/), so a build reads each params file once."""
+
+    def required(path: Path) -> str:
+        return known.get(str(path)) or sha256_file(path)
+
     return ReportInputs(
-        sha256_file(params_file),
-        _digest(previous),
+        required(params_file),
+        _digest(previous, known),
         tuple(formats),
-        _digest(reviews),
-        tuple((name, _digest(path)) for name, path in family),
-        tuple((p.name, sha256_file(p)) for p in sorted(earlier, key=lambda p: p.name)),
+        _digest(reviews, known),
+        tuple((name, _digest(path, known)) for name, path in family),
+        tuple((p.name, required(p)) for p in sorted(earlier, key=lambda p: p.name)),
     )
 
 

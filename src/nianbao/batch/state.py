@@ -63,11 +63,12 @@ class OutputFile(NamedTuple):
         st = path.stat()
         return cls(path.name, st.st_size, st.st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest())
 
-    def check(self, folder: Path) -> bool | None:
+    def check(self, folder: str | Path) -> bool | None:
         """True when the file in ``folder`` is as written; False when it is missing, empty or changed;
         None when it is the same bytes with another modification time (the record should follow)."""
+        path = f"{folder}/{self.name}"  # not pathlib nor os.path.join: a no-op build checks thousands
         try:
-            st = os.stat(os.path.join(folder, self.name))  # not pathlib: a no-op build checks thousands
+            st = os.stat(path)
         except OSError:
             return False
         if st.st_size != self.size or st.st_size == 0:
@@ -75,7 +76,8 @@ class OutputFile(NamedTuple):
         if st.st_mtime_ns == self.mtime_ns:
             return True
         try:
-            same = hashlib.sha256((folder / self.name).read_bytes()).hexdigest() == self.sha256
+            with open(path, "rb") as f:
+                same = hashlib.sha256(f.read()).hexdigest() == self.sha256
         except OSError:
             return False
         return None if same else False
@@ -127,7 +129,10 @@ class ReportState:
             raise ValueError(f"a {self.status} state {'needs' if self.status == 'failed' else 'has no'} failing step")
         object.__setattr__(self, "outputs", tuple(sorted(self.outputs)))
         object.__setattr__(self, "open_rules", tuple(tuple(r) for r in self.open_rules))
-        object.__setattr__(self, "files", tuple(sorted(OutputFile(*f) for f in self.files)))
+        files = self.files
+        if not all(type(f) is OutputFile for f in files):  # from_dict already made them
+            files = tuple(OutputFile(*f) for f in files)
+        object.__setattr__(self, "files", tuple(sorted(files)))
 
     @classmethod
     def failure(cls, params_file: str, step: Step, message: str, **fields: Any) -> ReportState:
@@ -191,7 +196,7 @@ class ReportState:
                 files=tuple(
                     OutputFile(str(f["name"]), int(f["size"]), int(f["mtime_ns"]), str(f["sha256"]))
                     for f in data.get("files", ())
-                ),
+                ),  # a thousand records of a dozen files each: OutputFile made once, here
                 built_at=str(data.get("built_at", "")),
             )
         except (KeyError, TypeError, ValueError) as err:

@@ -7,19 +7,21 @@ another year name it but that has no params of this year is a child **without a 
 named as such, never silently dropped from the sum.
 
 ``scan(params_dir)`` finds every declaration without parsing YAML: a top-level ``parent:`` line is
-read from the bytes (the build hashes the same bytes for its content keys, so a no-op rebuild stays
-cheap), and the tree answers, per agency-year, which files a parent's report depends on
-(``Tree.inputs``: they go into its content key and provenance, so a changed child rebuilds the
-parent) and what is wrong with a declaration (a parent that has no params folder, a cycle).
+read from the bytes, whose sha256 it keeps (``Tree.digests``: the build's content keys take them from
+there, so a no-op rebuild reads each params file once), and the tree answers, for the build, each
+agency's earlier years (``Tree.earlier``: the 图解's trends) and, per agency-year, which files a parent's
+report depends on (``Tree.inputs``: they go into its content key and provenance, so a changed child
+rebuilds the parent) and what is wrong with a declaration (a parent that has no params folder, a cycle).
 ``family(tree, agency_id, year)`` then loads the children (``Family``) for the ``rollup`` rule kind.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,6 +56,18 @@ class Tree:
 
     files: Mapping[AgencyYearKey, Path]  # every params/<agency-id>/<year>.yaml
     parents: Mapping[AgencyYearKey, str]  # (agency, year) → the parent its params declare
+    digests: Mapping[str, str] = field(default_factory=dict)  # str(path) → sha256 of the bytes scanned
+
+    @cached_property
+    def _years(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for agency, year in sorted(self.files):
+            out.setdefault(agency, []).append(year)
+        return out
+
+    def earlier(self, agency: str, year: int) -> tuple[Path, ...]:
+        """The agency's params files of the years before ``year``, oldest first."""
+        return tuple(self.files[(agency, y)] for y in self._years.get(agency, ()) if y < year)
 
     @cached_property
     def agencies(self) -> frozenset[str]:
@@ -108,9 +122,11 @@ class Tree:
 
 
 def scan(params_dir: Path) -> Tree:
-    """Every ``params/<agency-id>/<year>.yaml`` and the parent it declares (an unreadable file declares none)."""
+    """Every ``params/<agency-id>/<year>.yaml``, the parent it declares (an unreadable file declares none) and
+    the sha256 of its bytes."""
     files: dict[AgencyYearKey, Path] = {}
     parents: dict[AgencyYearKey, str] = {}
+    digests: dict[str, str] = {}
     if not params_dir.is_dir():
         return Tree(files, parents)
     for folder in sorted(os.scandir(params_dir), key=lambda d: d.name):
@@ -123,12 +139,15 @@ def scan(params_dir: Path) -> Tree:
             path = params_dir / folder.name / f.name
             files.setdefault(key, path)
             try:
-                parent = declared_parent(path.read_bytes())
+                with open(f.path, "rb") as fh:
+                    data = fh.read()
             except OSError:
                 continue
+            digests[str(path)] = hashlib.sha256(data).hexdigest()
+            parent = declared_parent(data)
             if parent is not None:
                 parents[key] = parent
-    return Tree(files, parents)
+    return Tree(files, parents, digests)
 
 
 # --- the children, loaded -------------------------------------------------------------------------------
