@@ -18,7 +18,6 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
-import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,6 +73,8 @@ def build_lock(build_dir: Path, wait: float = DEFAULT_WAIT, on_wait: object = No
                     told = True
                 time.sleep(0.2)
         unclean = new or bool(os.pread(fd, 1, 0).strip())
+        import socket  # here, not at the top: every command's start-up would pay for it
+
         started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} · 主机 {socket.gethostname()} · 开始于 {started}\n".encode(), 0)

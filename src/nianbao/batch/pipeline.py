@@ -181,7 +181,7 @@ def entries(
         name = str(f)
         folder, base = os.path.split(name)
         stem, suffix = os.path.splitext(base)
-        rel = os.path.relpath(name, root) if name.startswith(root + os.sep) else name
+        rel = name[len(root) + 1 :] if name.startswith(root + os.sep) else name  # os.path.relpath, cheaper
         agency_id = os.path.basename(folder)
         inside = os.path.dirname(folder) == params_dir
         where = (agency_id, int(stem)) if AGENCY_FOLDER.fullmatch(agency_id) and YEAR_NAME.fullmatch(stem) else None
