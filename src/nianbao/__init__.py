@@ -1,7 +1,8 @@
 """nianbao — reproducible, checked 政府信息公开工作年度报告 (Government Information Disclosure Annual Reports).
 
-``nianbao.__version__`` is looked up on first use: importing ``importlib.metadata`` costs every command
-a tenth of a second, and most never need it.
+``nianbao.__version__`` is looked up on first use, through the one lookup the content keys use for every
+package (``nianbao.batch.provenance.installed_version``: a directory listing; importing
+``importlib.metadata`` would cost every command a tenth of a second).
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ from functools import cache
 
 @cache
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from nianbao.batch.provenance import installed_version
 
-    try:
-        return version("nianbao")
-    except PackageNotFoundError:  # running from a source tree without installation
-        return "0.0.0"
+    found = installed_version("nianbao")
+    return "0.0.0" if found == "-" else found  # "-": running from a source tree without installation
 
 
 def __getattr__(name: str) -> str:

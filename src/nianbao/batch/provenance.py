@@ -31,6 +31,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import nianbao
+
 # Packages whose version changes what a report looks like or says (hashed into the content key).
 OUTPUT_PACKAGES = (
     "papermill",
@@ -90,7 +92,7 @@ def _installed() -> dict[str, str]:
     return found
 
 
-def _version(name: str) -> str:
+def installed_version(name: str) -> str:
     """The installed version of ``name`` ("-" when it is not installed)."""
     listed = _installed().get(_normalized(name))
     if listed:
@@ -105,9 +107,9 @@ def _version(name: str) -> str:
 
 def versions() -> dict[str, str]:
     """nianbao, Python and every output-shaping package, in that order ("-" when not installed)."""
-    out = {"nianbao": _version("nianbao"), "python": platform.python_version()}
+    out = {"nianbao": nianbao.__version__, "python": platform.python_version()}
     for name in OUTPUT_PACKAGES:
-        out[name] = _version(name)
+        out[name] = installed_version(name)
     return out
 
 
