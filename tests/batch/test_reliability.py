@@ -380,3 +380,37 @@ def test_a_scheduler_lost_mid_build_fails_its_jobs_and_loses_nothing(project: Pa
     assert "c-two" in out + err  # the report that failed is named
     assert kept(project, before)  # nothing published was lost
     assert state(project, "c-two")["status"] == "failed" and state(project, "c-two")["outputs"]  # kept, stale
+
+
+def _slow_unless_fast(job):  # stands in for run_job on an in-process Dask worker
+    from nianbao.batch.job import Outcome
+
+    if job.params_name != "fast":
+        time.sleep(8)
+    return Outcome(job.params_name)
+
+
+def test_every_dask_worker_lost_mid_build_fails_each_job_left_by_name(monkeypatch: pytest.MonkeyPatch):
+    """The scheduler stays but its only worker goes while two jobs run: the build does not wait forever,
+    nor end as if the scheduler had never answered — each job not finished is an outcome naming it."""
+    from distributed import LocalCluster
+
+    from nianbao.batch import pool
+    from nianbao.batch.job import Job
+
+    monkeypatch.setattr(pool, "run_job", _slow_unless_fast)
+    monkeypatch.setattr(pool, "DASK_NO_WORKER", 1.0)
+    outcomes = []
+    with LocalCluster(n_workers=1, processes=False, threads_per_worker=2, dashboard_address=None) as cluster:
+        executor = pool.DaskExecutor(cluster.scheduler_address)
+        try:
+            for out in executor.run([Job(n, {}, "") for n in ("fast", "slow-a", "slow-b")]):
+                outcomes.append(out)
+                if out.params_name == "fast":
+                    worker = next(iter(cluster.workers.values()))
+                    cluster.sync(worker.close, executor_wait=False)
+        finally:
+            executor.close()
+    assert [(o.params_name, o.ok) for o in outcomes] == [("fast", True), ("slow-a", False), ("slow-b", False)]
+    for out in outcomes[1:]:
+        assert out.message.startswith(f"{out.params_name}: 未完成：Dask 调度器") and "没有可用的工作进程" in out.message

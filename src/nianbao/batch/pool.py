@@ -11,8 +11,9 @@ worker no longer answers its own timer is killed from here. Workers die with the
 waits on the build's pidfd) and kernels with their worker (ipykernel watches its parent), and then the
 forkserver (once no worker holds its pipe), so no process outlives a killed build.
 
-On Dask: an unreachable scheduler or one without workers is
-``SchedulerUnavailable`` (exit 6), a lost worker's jobs are retried by Dask (``retries``).
+On Dask: an unreachable scheduler or one without workers at the start is ``SchedulerUnavailable``
+(exit 6); a scheduler lost mid-build (no worker again within the wait) fails each job not yet finished,
+by name, and the build goes on to record them; a lost worker's jobs are retried by Dask (``retries``).
 """
 
 from __future__ import annotations
@@ -331,7 +332,15 @@ class DaskExecutor:
             batch = done.next_batch(block=False)
             if not batch:
                 if not self.client.scheduler_info().get("workers"):
-                    self._wait_for_workers()
+                    try:
+                        self._wait_for_workers()
+                    except SchedulerUnavailable as err:  # lost mid-build: the jobs left fail, each by name
+                        for key, job in by_key.items():
+                            if key not in left:
+                                continue
+                            name = job.params_name
+                            yield Outcome(name, step="execute", message=f"{name}: 未完成：{err}")
+                        return
                 time.sleep(0.2)
                 continue
             for fut in batch:
