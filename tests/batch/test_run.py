@@ -18,8 +18,10 @@ SEED = f"params/{SEED_ID}/2023.yaml"
 
 def outputs(project: Path) -> dict[Path, int]:
     """Every file under build/ (outputs, states, the index) with its modification time; not the build
-    lock, which each build takes and marks with its pid (``nianbao.batch.lock``)."""
-    return {p: p.stat().st_mtime_ns for p in (project / "build").rglob("*") if p.is_file() and p.name != ".lock"}
+    lock, which each build takes and marks with its pid (``nianbao.batch.lock``), nor the proof a no-op
+    build leaves for the next (``nianbao.batch.noop``)."""
+    skip = {".lock", ".noop.json"}
+    return {p: p.stat().st_mtime_ns for p in (project / "build").rglob("*") if p.is_file() and p.name not in skip}
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,9 @@ the state, refresh build/index.html. Incremental, parallel, never stopped by one
 Per agency-year it keeps a state record (``nianbao.batch.state.ReportState``), written last, after the
 outputs, so a killed build leaves the report stale and the next build redoes it. A report is current,
 and skipped, when its content key (``nianbao.batch.keys``) and its outputs are unchanged (size and time,
-the sha256 when the time moved); a missing, empty or changed output is made again.
+the sha256 when the time moved); a missing, empty or changed output is made again. A build that changed
+nothing leaves a proof of it (``nianbao.batch.noop``): the next one, when no file it rests on has moved,
+gives the same answer by ``stat`` alone.
 
 Nothing published is lost: a report's outputs are replaced all at once by a complete new set
 (``nianbao.atomic.replace_dir``) and only after the report was built; a failed rebuild keeps them and
@@ -41,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from nianbao import atomic
-from nianbao.batch import provenance
+from nianbao.batch import noop, provenance
 from nianbao.batch.lock import DEFAULT_WAIT, build_lock
 from nianbao.batch.state import (
     STATE_DIR,
@@ -240,7 +242,7 @@ def is_current(project: Project, entry: Entry, state: ReportState | None) -> boo
 
     Execution and export failures are retried: they may not come from the inputs. An output that is
     missing, empty or changed makes the report stale; one whose time alone moved (same bytes) does not,
-    and its record is brought up to date so the next check need not hash it again.
+    and its record (and ``entry.state``) is brought up to date so the next check need not hash it again.
     """
     if state is None or state.key != entry.key:
         return False
@@ -252,8 +254,9 @@ def is_current(project: Project, entry: Entry, state: ReportState | None) -> boo
     checks = [f.check(out) for f in state.files]
     if False in checks:
         return False
-    if None in checks:  # same bytes, touched: remember the new times
-        write_state(project, replace(state, files=tuple(OutputFile.of(Path(out, f.name)) for f in state.files)))
+    if None in checks:  # same bytes, touched: remember the new times (and so does the entry)
+        entry.state = replace(state, files=tuple(OutputFile.of(Path(out, f.name)) for f in state.files))
+        write_state(project, entry.state)
     return True
 
 
@@ -347,6 +350,11 @@ def _build(
 ) -> Summary:
     summary = Summary()
     report: Callback = on_result or (lambda kind, state: None)
+    asked = noop.question(files, formats)
+    if not force:
+        done = noop.answer(project, asked)  # nothing changed since a build that changed nothing: its answer
+        if done is not None:
+            return _replay(done, on_plan, report)
     # Every params file read once: who reports to whom (a changed child rebuilds its parent), the digests.
     tree = children.scan(project.params_dir)
     found, bad = entries(project, files, tree)
@@ -364,13 +372,16 @@ def _build(
         e.key = e.inputs.key(shared)
         e.state = known.get((e.agency_id, e.year))
         if not force and e.state is not None and is_current(project, e, e.state):
+            known[(e.agency_id, e.year)] = e.state  # with the outputs' new times, when only they moved
             summary.skipped.append(e.state)
             report("skipped", e.state)
         else:
             stale.append(e)
     for i, state in enumerate(bad):
-        state = bad[i] = _keep_outputs(project, state, known.get(state.agency_year) if state.agency_year else None)
-        write_state(project, state)
+        before = known.get(state.agency_year) if state.agency_year else None
+        state = bad[i] = _keep_outputs(project, state, before)
+        if before is None or state_digest(before) != state_digest(state):  # the same failure: left as it is
+            write_state(project, state)
         summary.failed.append(state)
         report("failed", state)
     if on_plan:
@@ -388,7 +399,25 @@ def _build(
     # The batch step, once, after every report: skipped when no report (nor its own inputs) changed.
     summary.overview = refresh_overview(project, summary.states, shared)
     write_index(project, summary.states, summary.overview, shared)
+    changed_nothing = not (summary.built or summary.removed or any(s.step != "params" for s in summary.failed))
+    overview_kept = summary.overview is None or summary.overview.status in ("skipped", "absent")
+    if not force and changed_nothing and overview_kept:
+        answer = noop.Answer(summary.skipped, summary.failed, summary.states, summary.overview)
+        noop.record(project, asked, files, answer)
+    else:
+        noop.forget(project)
     return summary
+
+
+def _replay(done: noop.Answer, on_plan: Callable[[int], None] | None, report: Callback) -> Summary:
+    """The summary of a no-op build, from its proof, reported as that build reported it."""
+    for state in done.skipped:
+        report("skipped", state)
+    for state in done.failed:
+        report("failed", state)
+    if on_plan:
+        on_plan(len(done.skipped) + len(done.failed))
+    return Summary(skipped=done.skipped, failed=done.failed, states=done.states, overview=done.overview)
 
 
 def _keep_outputs(project: Project, failure: ReportState, previous: ReportState | None) -> ReportState:
