@@ -21,8 +21,9 @@ TMP_MARK = ".tmp-"
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it replaces ``target``."""
+def atomic_path(target: str | Path, durable: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success it replaces ``target``. ``durable=False``: no
+    fsync (a cache that may be lost in a crash, never seen half-written)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}{TMP_MARK}", dir=target.parent)
@@ -30,21 +31,22 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        with open(tmp_path, "rb") as fh:
-            os.fsync(fh.fileno())
+        if durable:
+            with open(tmp_path, "rb") as fh:
+                os.fsync(fh.fileno())
         os.chmod(tmp_path, 0o644)
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
 
 
-def write_bytes(target: str | Path, data: bytes) -> None:
-    with atomic_path(target) as tmp:
+def write_bytes(target: str | Path, data: bytes, durable: bool = True) -> None:
+    with atomic_path(target, durable) as tmp:
         tmp.write_bytes(data)
 
 
-def write_text(target: str | Path, text: str) -> None:
-    write_bytes(target, text.encode("utf-8"))
+def write_text(target: str | Path, text: str, durable: bool = True) -> None:
+    write_bytes(target, text.encode("utf-8"), durable)
 
 
 def write_files(folder: str | Path, files: Mapping[str, bytes]) -> list[Path]:

@@ -175,3 +175,13 @@ def test_a_proof_that_cannot_be_read_counts_as_none(project: Path):
     assert not proven(project)
     proof.write_text('{"layout": 0}', encoding="utf-8")
     assert not proven(project)
+
+
+def test_a_proof_that_cannot_be_written_does_not_fail_the_build(project: Path):
+    proof = project / "build" / noop.PROOF
+    proof.unlink()
+    proof.mkdir()  # in the way, as a full disk or a read-only file would be
+    settle()
+    result = nianbao("build", cwd=project)
+    assert result.returncode == 2 and "未变跳过 1 份，失败 1 份" in result.stdout, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and proof.is_dir()

@@ -82,30 +82,42 @@ def _signature(path: str) -> Signature:
     return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
 
 
-def _tree(top: Path) -> Iterator[str]:
+Where = tuple[str, str]  # (folder, name): a path as the proof groups it
+
+
+def _at(path: str | Path) -> Where:
+    folder, name = os.path.split(str(path))
+    return folder, name
+
+
+def _tree(top: Path) -> Iterator[Where]:
     """``top`` and every folder and file under it (symlinked folders are stat'ed, not entered)."""
-    yield str(top)
+    yield _at(top)
     for folder, dirs, names in os.walk(top):
         dirs[:] = [d for d in dirs if d != "__pycache__"]
-        yield from (os.path.join(folder, d) for d in dirs)
-        yield from (os.path.join(folder, n) for n in names if not n.endswith(".pyc"))
+        yield from ((folder, d) for d in dirs)
+        yield from ((folder, n) for n in names if not n.endswith(".pyc"))
 
 
-def _watched(project: Project, files: Iterable[Path], overview: Any) -> Iterator[str]:
+def _watched(project: Project, files: Iterable[Path], overview: Any) -> Iterator[Where]:
     """Every path a no-op build's answer rests on, but the reports' outputs (their records list them)."""
     root = project.root
-    yield from (str(root / nb) for nb in (project.notebook, project.graphic_notebook, OVERVIEW_NOTEBOOK))
+    yield from (_at(root / nb) for nb in (project.notebook, project.graphic_notebook, OVERVIEW_NOTEBOOK))
     yield from _tree(project.expectations_dir)
     yield from _tree(Path(str(resources.files("nianbao"))))  # code, format data, templates: the shared key
-    yield from (folder or "." for folder in sys.path)  # a package installed or removed: the versions
+    yield from (_at(folder or ".") for folder in sys.path)  # a package installed or removed: the versions
     yield from _tree(project.params_dir)  # every params file: its own, the previous year's, children's
     for f in files:  # also those given outside params/, and their folders (earlier years)
-        yield str(f)
-        yield os.path.dirname(f)
+        yield _at(f)
+        yield _at(os.path.dirname(f))
     yield from _tree(project.reviews_dir)
     yield from _tree(project.build_dir / STATE_DIR)  # every record, the index's and the overview's
-    yield str(project.build_dir / "index.html")  # (each report's outputs: from its record, ``_outputs_kept``)
-    yield from (str(project.build_dir / f.name) for f in getattr(overview, "files", ()))
+    yield _at(project.build_dir / "index.html")  # (each report's outputs: from its record, ``_outputs_kept``)
+    yield from (_at(project.build_dir / f.name) for f in getattr(overview, "files", ()))
+
+
+def _joined(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder and name else name or folder
 
 
 _FIELDS = tuple(f.name for f in fields(ReportState))
@@ -137,9 +149,8 @@ def record(
         return False
     watched: dict[str, dict[str, Signature]] = {}
     newest = 0
-    for path in dict.fromkeys(_watched(project, files, answer.overview)):
-        folder, name = os.path.split(path)
-        sig = _signature(path)
+    for folder, name in dict.fromkeys(_watched(project, files, answer.overview)):
+        sig = _signature(_joined(folder, name))
         if sig == UNKNOWN:
             return False
         if sig is not None:
@@ -158,7 +169,8 @@ def record(
         "overview": None if answer.overview is None else asdict(answer.overview),
     }
     try:  # a proof only saves time: a full disk or a read-only build/ must not fail the build for it
-        atomic.write_text(proof_path(project), json.dumps(proof, ensure_ascii=False, separators=(",", ":")))
+        text = json.dumps(proof, ensure_ascii=False, separators=(",", ":"), check_circular=False)
+        atomic.write_text(proof_path(project), text, durable=False)  # lost in a crash: the whole way, once
     except OSError:
         return False
     return True
@@ -192,7 +204,7 @@ def answer(project: Project, asked: dict[str, Any]) -> Answer | None:
             return None
         for folder, names in proof["watched"].items():
             for name, sig in names.items():
-                if _signature(f"{folder}/{name}" if folder and name else name or folder) != sig:
+                if _signature(_joined(folder, name)) != sig:
                     return None
         states = [_state(s) for s in proof["states"]]
         if not _outputs_kept(project, states):
