@@ -185,3 +185,21 @@ def test_a_proof_that_cannot_be_written_does_not_fail_the_build(project: Path):
     result = nianbao("build", cwd=project)
     assert result.returncode == 2 and "未变跳过 1 份，失败 1 份" in result.stdout, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and proof.is_dir()
+
+
+def test_a_file_changed_while_the_build_ran_is_not_vouched_for(project: Path):
+    """The params file is edited after the build read it, and the build goes on for longer than the racy
+    second: the proof must not vouch for the edited file (its change time is after the build began)."""
+    proof = project / "build" / noop.PROOF
+    proof.unlink()
+    params = project / "params" / SEED_ID / "2023.yaml"
+
+    def edit_once(kind: str, state: object) -> None:
+        if params.read_text(encoding="utf-8").endswith("\n# edited\n"):
+            return
+        with params.open("a", encoding="utf-8") as f:
+            f.write("# edited\n")
+        time.sleep(noop.RACY_SECONDS + 0.2)
+
+    build(project, on_result=edit_once)
+    assert not proof.exists() and not proven(project)

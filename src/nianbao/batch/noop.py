@@ -15,9 +15,10 @@ edited, touched, added or removed, a package installed, ``--force`` — goes the
 records a new proof when it too changed nothing. The content keys stay the only judge of what is current;
 the proof only says that nothing they were computed from has moved since.
 
-A proof is not written while any path it rests on changed less than ``RACY_SECONDS`` ago: a file changed
-again within the file system's clock tick could keep its signature (git's "racy" entries). The next no-op
-build writes it. A proof that cannot be read, or was written by another layout, counts as none.
+A proof is not written when any path it rests on changed after the build began, or less than
+``RACY_SECONDS`` before: the build may have read it before the change, and a file changed again within the
+file system's clock tick could keep its signature (git's "racy" entries). The next no-op build writes it. A
+proof that cannot be read, or was written by another layout, counts as none.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import contextlib
 import json
 import os
 import sys
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
 from importlib import resources
@@ -135,14 +135,11 @@ def _state(data: dict[str, Any]) -> ReportState:
     return ReportState(**data, files=files)
 
 
-def record(
-    project: Project,
-    asked: dict[str, Any],
-    files: Iterable[Path],
-    answer: Answer,
-) -> bool:
-    """Write the proof for a build that changed nothing; False (and no proof) when a path it rests on is too
-    recent to be trusted, or a record of the answer is not among ``answer.states``."""
+def record(project: Project, asked: dict[str, Any], files: Iterable[Path], answer: Answer, started: int) -> bool:
+    """Write the proof for a build that changed nothing and began at ``started`` (``time.time_ns()``, before
+    it read anything); False (and no proof) when a path it rests on changed after that or less than
+    ``RACY_SECONDS`` before (the build may have read it before or after the change, or within one clock tick
+    of it), or when a record of the answer is not among ``answer.states``."""
     forget(project)
     index = {id(s): i for i, s in enumerate(answer.states)}
     if not all(id(s) in index for s in (*answer.skipped, *answer.failed)):
@@ -157,7 +154,7 @@ def record(
             newest = max(newest, sig[1], sig[3])
         watched.setdefault(folder, {})[name] = sig
     newest = max([newest, *(f.mtime_ns for s in answer.states for f in s.files)])
-    if newest > time.time_ns() - RACY_SECONDS * 1e9:
+    if newest > started - RACY_SECONDS * 1e9:
         return False
     proof = {
         "layout": LAYOUT,

@@ -37,6 +37,7 @@ import re
 import shutil
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -297,6 +298,7 @@ def build(
     removed then), ``BuildLocked`` when another build holds build/ longer than ``wait`` seconds,
     ``DiskFull`` / ``NotWritable`` when build/ cannot be written (published outputs stay as they were).
     """
+    started = time.time_ns()  # before anything is read: a file changed since cannot be vouched for
     paths = list(paths)
     files = discover(paths)
     if not files:
@@ -309,7 +311,7 @@ def build(
         with _signals_stop_the_build(), build_lock(project.build_dir, wait, on_wait) as held:
             if held.unclean:  # a killed build's temporaries may be there (we hold the lock: no running one's)
                 atomic.sweep(project.build_dir)
-            return _build(project, files, jobs, force, scheduler, formats, timeout, on_plan, on_result)
+            return _build(project, files, jobs, force, scheduler, formats, timeout, on_plan, on_result, started)
     except KeyboardInterrupt:
         raise Interrupted(f"已中断（Ctrl-C）：{STOPPED}") from None
     except OSError as err:
@@ -347,6 +349,7 @@ def _build(
     timeout: float,
     on_plan: Callable[[int], None] | None,
     on_result: Callback | None,
+    started: int,
 ) -> Summary:
     summary = Summary()
     report: Callback = on_result or (lambda kind, state: None)
@@ -403,7 +406,7 @@ def _build(
     overview_kept = summary.overview is None or summary.overview.status in ("skipped", "absent")
     if not force and changed_nothing and overview_kept:
         answer = noop.Answer(summary.skipped, summary.failed, summary.states, summary.overview)
-        noop.record(project, asked, files, answer)
+        noop.record(project, asked, files, answer, started)
     else:
         noop.forget(project)
     return summary
