@@ -34,14 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from nianbao import atomic
+from nianbao.batch.overview import NOTEBOOK as OVERVIEW_NOTEBOOK
+from nianbao.batch.overview import OverviewResult
 from nianbao.batch.state import STATE_DIR, OutputFile, ReportState
 from nianbao.project import Project
 
 PROOF = ".noop.json"  # under build/, outside every folder the proof watches
 LAYOUT = 1
 RACY_SECONDS = 1.0
-# The notebooks every build may run, besides the report's (project.notebook, project.graphic_notebook).
-OVERVIEW_NOTEBOOK = Path("notebooks") / "overview.ipynb"
 
 Signature = list[int] | None  # [size, mtime_ns, inode, ctime_ns]; None: the path does not exist
 UNKNOWN: Signature = [-1]  # a path that exists but cannot be stat'ed
@@ -54,7 +54,7 @@ class Answer:
     skipped: list[ReportState]
     failed: list[ReportState]
     states: list[ReportState]
-    overview: Any  # nianbao.batch.overview.OverviewResult
+    overview: OverviewResult | None
 
 
 def proof_path(project: Project) -> Path:
@@ -174,19 +174,13 @@ def record(project: Project, asked: dict[str, Any], files: Iterable[Path], answe
 
 
 def _outputs_kept(project: Project, states: Iterable[ReportState]) -> bool:
-    """Every report's outputs as its record lists them (size and time: what ``pipeline.is_current`` compares
-    before it hashes anything)."""
+    """Every report's outputs as its record lists them (``OutputFile.check``, as ``pipeline.is_current``; an
+    output whose time alone moved is not: its record is to be brought up to date, the whole way)."""
     build = str(project.build_dir)
     for state in states:
-        if state.agency_year is None:
-            continue
-        out = f"{build}/{state.year}/{state.agency_id}/"
-        for f in state.files:
-            try:
-                st = os.stat(out + f.name)
-            except OSError:
-                return False
-            if st.st_size != f.size or st.st_mtime_ns != f.mtime_ns:
+        if state.agency_year is not None:
+            out = f"{build}/{state.year}/{state.agency_id}"
+            if not all(f.check(out) is True for f in state.files):
                 return False
     return True
 
@@ -208,11 +202,7 @@ def answer(project: Project, asked: dict[str, Any]) -> Answer | None:
             return None
         overview = proof["overview"]
         if overview is not None:
-            from nianbao.batch.overview import OverviewResult
-
-            overview["files"] = tuple(OutputFile(*f) for f in overview["files"])
-            overview["skipped"] = tuple(overview["skipped"])
-            overview = OverviewResult(**overview)
+            overview = OverviewResult.from_dict(overview)
         return Answer(
             skipped=[states[i] for i in proof["skipped"]],
             failed=[states[i] for i in proof["failed"]],

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from nianbao import atomic
 from nianbao.batch.provenance import sha256_bytes, sha256_file, shared_inputs
@@ -61,6 +61,12 @@ class OverviewResult:
         """An overview.html is there (made now or by an earlier run)."""
         return any(f.name == PAGE for f in self.files)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OverviewResult:
+        """The result ``asdict`` made, back from JSON; ``TypeError``/``ValueError`` for anything else."""
+        files = tuple(OutputFile(*f) for f in data.get("files", ()))
+        return cls(**{**data, "files": files, "skipped": tuple(data.get("skipped", ()))})
+
 
 def record_path(project: Project) -> Path:
     return project.build_dir / STATE_DIR / RECORD
@@ -71,9 +77,7 @@ def read_record(project: Project) -> OverviewResult | None:
         data = json.loads(record_path(project).read_text(encoding="utf-8"))
         if data.pop("layout", None) != LAYOUT:
             return None
-        data["files"] = tuple(OutputFile(*f) for f in data.get("files", ()))
-        data["skipped"] = tuple(data.get("skipped", ()))
-        return OverviewResult(**data)
+        return OverviewResult.from_dict(data)
     except (OSError, ValueError, TypeError):
         return None
 
